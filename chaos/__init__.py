@@ -1,0 +1,1 @@
+"""The chaos harness: service backends, a Toxiproxy-compatible server, drills, verdicts."""

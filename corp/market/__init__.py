@@ -1,0 +1,1 @@
+"""Where events come from: the event format, synthetic generators, scenarios, replay."""

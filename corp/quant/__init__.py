@@ -1,0 +1,1 @@
+"""Estimation and statistics: Hawkes, fill intensity, volatility, VaR/CVaR, regimes, tests."""

@@ -1,0 +1,1 @@
+"""WHAT to run: layer models, the RunSpec, cross-layer policy, catalogue, packs."""

@@ -1,0 +1,1 @@
+"""Exchanges: the Venue interface, the ccxt OKX adapter, the market-data feed."""

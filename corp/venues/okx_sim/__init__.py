@@ -1,0 +1,1 @@
+"""A local OKX-v5-compatible exchange simulator (REST + WebSocket) with admin fault controls."""
