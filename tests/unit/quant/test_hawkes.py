@@ -69,6 +69,22 @@ def test_gradient_matches_central_finite_differences() -> None:
         assert grad[k] == pytest.approx(numeric, rel=1e-5, abs=1e-6)
 
 
+def test_analytic_hessian_matches_finite_differences_of_the_gradient() -> None:
+    times = hawkes.simulate(0.5, 0.4, 0.8, 400.0, seed=3)
+    p = np.array([0.55, 0.35, 0.9])
+    H = hawkes.log_likelihood_hessian(times, 400.0, *p)
+    numeric = np.empty((3, 3))
+    for k in range(3):
+        h = 1e-6 * p[k]
+        up, dn = p.copy(), p.copy()
+        up[k] += h
+        dn[k] -= h
+        g_up = hawkes.log_likelihood_grad(times, 400.0, *up)[1]
+        g_dn = hawkes.log_likelihood_grad(times, 400.0, *dn)[1]
+        numeric[:, k] = (g_up - g_dn) / (2 * h)
+    np.testing.assert_allclose(H, numeric, rtol=1e-5)
+
+
 def test_simulation_is_deterministic_in_its_seed() -> None:
     a = hawkes.simulate(0.5, 0.4, 0.8, 200.0, seed=9)
     b = hawkes.simulate(0.5, 0.4, 0.8, 200.0, seed=9)
