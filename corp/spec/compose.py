@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf, open_dict
+
+from corp.errors import SpecError
 
 __all__ = ["CONF_DIR", "GROUPS", "REPO_ROOT", "compose_config", "group_options", "to_container"]
 
@@ -31,10 +34,22 @@ GROUPS: tuple[str, ...] = (
 """Hydra config groups (``approvals/`` and ``changes/`` are records, not groups)."""
 
 
-def compose_config(overrides: Sequence[str] = (), *, conf_dir: Path = CONF_DIR) -> DictConfig:
-    """Compose ``config.yaml`` with ``overrides`` exactly as the command line would."""
+def compose_config(
+    overrides: Sequence[str] = (), *, conf_dir: Path = CONF_DIR, with_hydra: bool = False
+) -> DictConfig:
+    """Compose ``config.yaml`` with ``overrides`` exactly as the command line would
+    (``with_hydra`` keeps Hydra's node, e.g. for ``hydra.runtime.choices``).
+
+    Inside a running ``@hydra.main`` app Hydra is already initialised on ``CONF_DIR``; the compose
+    API is then used as is (initialising a second time is an error in Hydra)."""
+    if GlobalHydra.instance().is_initialized():
+        if conf_dir.resolve() != CONF_DIR:
+            raise SpecError(
+                f"conf_dir: cannot compose {conf_dir} inside a running Hydra app on {CONF_DIR}"
+            )
+        return compose("config", overrides=list(overrides), return_hydra_config=with_hydra)
     with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
+        return compose("config", overrides=list(overrides), return_hydra_config=with_hydra)
 
 
 def to_container(cfg: DictConfig) -> dict[str, Any]:
