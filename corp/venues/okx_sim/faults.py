@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["FaultState", "OrderFaults", "RestFault", "RestFaultKind", "WsFaults"]
 
-RestFaultKind = Literal["rate_limit", "server_error", "html_200", "empty_200", "maintenance"]
+RestFaultKind = Literal[
+    "rate_limit", "server_error", "html_200", "empty_200", "maintenance", "slow"
+]
 
 
 class RestFault(BaseModel):
@@ -25,9 +27,12 @@ class RestFault(BaseModel):
 
     kind: RestFaultKind
     """rate_limit: 429 + code 50011; server_error: HTTP ``status`` (default 503);
-    html_200 / empty_200: HTTP 200 with an HTML page / empty body; maintenance: 200, code 50001."""
+    html_200 / empty_200: HTTP 200 with an HTML page / empty body; maintenance: 200, code 50001;
+    slow: wait ``delay_ms``, then process the request normally (the client may time out first)."""
     status: Annotated[int, Field(ge=500, le=599)] = 503
     """HTTP status of ``server_error`` (500-599)."""
+    delay_ms: Annotated[float, Field(ge=0)] = 0.0
+    """Extra wait of a ``slow`` fault, in milliseconds."""
     path_contains: str = ""
     """Only requests whose path contains this ('' = every /api/v5 request)."""
     count: Annotated[int, Field(ge=1)] | None = None

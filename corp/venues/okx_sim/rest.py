@@ -34,7 +34,9 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
             if state.faults.latency_ms > 0:
                 await asyncio.sleep(state.faults.latency_ms / 1000.0)
             fault = state.faults.take_rest(request.path)
-            if fault is not None:
+            if fault is not None and fault.kind == "slow":
+                await asyncio.sleep(fault.delay_ms / 1000.0)
+            elif fault is not None:
                 return _fault_response(fault.kind, fault.status)
             if private:
                 key = request.headers.get("OK-ACCESS-KEY", "")
