@@ -188,7 +188,7 @@ class Service:
         raise ChaosError(f"{self.kind} on this backend cannot be stopped <kind={self.kind}>")
 
     def start(self) -> None:
-        """Start it again on the same port and wait until it answers."""
+        """Start it again on the same port and wait until it answers (no-op when running)."""
         raise ChaosError(f"{self.kind} on this backend cannot be restarted <kind={self.kind}>")
 
     def running(self) -> bool:
@@ -281,6 +281,8 @@ class _LocalService(Service):
         return self.proc.running()
 
     def start(self) -> None:
+        if self.proc.running():
+            return  # idempotent, so a rollback "start" is safe after a method that restarted it
         self.proc.start()
         self.wait_ready()
 

@@ -143,6 +143,8 @@ class ManagedProcess:
         """Start the process (in a new session), its output appended to ``log_path``."""
         if self.running():
             raise ChaosError(f"{self.name} already running <pid={self.pid}>")
+        if self._popen is not None:  # it died (kill -9): clear its leftovers before a restart
+            self.stop(grace_secs=1.0)
         with open(self.log_path, "ab") as log:
             try:
                 self._popen = subprocess.Popen(
