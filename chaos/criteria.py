@@ -7,6 +7,7 @@ Each criterion type has one judge; :func:`judge` dispatches on the type and retu
 from __future__ import annotations
 
 import json
+import math
 import urllib.parse
 import urllib.request
 from typing import Protocol
@@ -80,6 +81,12 @@ def _judge_after(crit: DetectWithin | RecoverWithin, rec: Recorder, index: int) 
     if hit is None:
         later = _first_within(samples, crit.tolerance, start, float("inf"))
         late = f"; it held only {later.t_s - start:.2f} s after" if later else "; it never held"
+        observed_until = samples[-1].t_s - start if samples else 0.0
+        if later is None and observed_until < crit.within_s:
+            late += (
+                f", but observation ended {observed_until:.2f} s after {crit.after!r}, before "
+                f"the {crit.within_s:g} s window closed (add a wait or wait_until to the method)"
+            )
         last = f" (last: {state_text(samples[-1])})" if samples else " (no samples)"
         return CriterionResult(
             index=index, type=crit.type, passed=False,
@@ -189,12 +196,12 @@ def _judge_alert(
         )  # fmt: skip
     start_wall = rec.wall_ns(start) / 1e9
     end_wall = min(rec.wall_ns(rec.now_s()) / 1e9, start_wall + crit.within_s + 5.0)
-    query = f'ALERTS{{alertname="{crit.alert}",alertstate="firing"}}'
-    params = urllib.parse.urlencode(
-        {"query": query, "start": f"{start_wall:.3f}", "end": f"{end_wall:.3f}", "step": "0.25"}
-    )
+    window_s = max(1, math.ceil(end_wall - start_wall) + 1)
+    # a range selector returns the raw samples with their own timestamps (no step rounding)
+    query = f'ALERTS{{alertname="{crit.alert}",alertstate="firing"}}[{window_s}s]'
+    params = urllib.parse.urlencode({"query": query, "time": f"{end_wall:.3f}"})
     try:
-        url = f"{ctx.prometheus_url()}/api/v1/query_range?{params}"
+        url = f"{ctx.prometheus_url()}/api/v1/query?{params}"
         with urllib.request.urlopen(url, timeout=5) as resp:
             payload = json.load(resp)
     except Exception as exc:  # the verdict must say why it could not look
@@ -202,7 +209,12 @@ def _judge_alert(
             index=index, type=crit.type, passed=False,
             reason=f"could not query Prometheus for {crit.alert}: {type(exc).__name__}: {exc}",
         )  # fmt: skip
-    stamps = [float(t) for series in payload["data"]["result"] for t, _ in series["values"]]
+    stamps = [
+        float(t)
+        for series in payload["data"]["result"]
+        for t, _ in series["values"]
+        if float(t) >= start_wall
+    ]
     if not stamps:
         return CriterionResult(
             index=index, type=crit.type, passed=False,

@@ -494,6 +494,8 @@ class Drill(_Model):
     """Seed for the Toxiproxy server's randomness (toxicity, jitter)."""
     topology: Topology
     steady_state: list[Check] = Field(default_factory=list)
+    steady_state_within_s: NonNegativeSecs = 10.0
+    """How long the gate waits for the system (e.g. a starting workload) to reach steady state."""
     observe: Observe = Field(default_factory=Observe)
     method: Annotated[list[Step], Field(min_length=1)]
     rollbacks: list[Step] = Field(default_factory=list)

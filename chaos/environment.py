@@ -9,7 +9,8 @@ through :mod:`chaos.faults` and process faults to services and workloads::
 
 Placeholders: ``{python}``, ``{repo}``, ``{run_dir}``, ``{redis.url|host|port}``,
 ``{postgres.dsn|host|port}``, ``{prometheus.url}``, ``{toxiproxy.url}``,
-``{link.<name>.host|port|url|dsn}``.
+``{link.<name>.host|port|url|dsn}``, ``{free_port.<name>}`` (a free loopback port, the same one
+for the same name throughout the drill, e.g. for a workload's metrics endpoint).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from chaos.backends import (
     ToxiproxyEndpoint,
 )
 from chaos.drill import AddToxic, Drill
-from chaos.processes import ManagedProcess
+from chaos.processes import ManagedProcess, free_port
 from corp.errors import ChaosError
 
 __all__ = ["REPO_ROOT", "Environment", "LinkInfo"]
@@ -65,6 +66,7 @@ class Environment:
         self.toxiproxy: Service | None = None
         self._proxies: object | None = None
         self._stack = contextlib.ExitStack()
+        self._free_ports: dict[str, int] = {}
 
     # ------------------------------------------------------------------------------ lifecycle
 
@@ -149,6 +151,7 @@ class Environment:
 
     def _values(self) -> dict[str, str]:
         values = {"python": sys.executable, "repo": str(REPO_ROOT), "run_dir": str(self.run_dir)}
+        values |= {key: str(port) for key, port in self._free_ports.items()}
         for kind, service in self.services.items():
             ep = service.endpoint
             if isinstance(ep, RedisEndpoint):
@@ -180,6 +183,9 @@ class Environment:
 
         def sub(match: re.Match[str]) -> str:
             key = match.group(1)
+            if key.startswith("free_port.") and key not in values:
+                self._free_ports[key] = free_port()
+                values[key] = str(self._free_ports[key])
             if key not in values:
                 raise ChaosError(
                     f"unknown placeholder {{{key}}} in {template!r}; known: "

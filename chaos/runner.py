@@ -76,7 +76,8 @@ class _Watch:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
     def trip(self, reason: str) -> None:
         if not self.abort.is_set():
@@ -113,18 +114,24 @@ class _Watch:
             self._stop.wait(max(0.0, interval - (time.monotonic() - tick)))
 
 
-def _checks(checks: Sequence[Check], env: Environment, rec: Recorder, phase: str) -> list[str]:
-    """Run checks once; record each; return the failures as readable texts."""
-    failures = []
-    for check in checks:
-        result = run_probe(check.probe, env)
-        ok = within(check.tolerance, result)
-        shown = result.error if result.error else repr(result.value)
-        detail = f"expected {describe(check.tolerance)}, got {shown}"
-        rec.event(EventKind.CHECK, f"{phase}:{check.name}", ok=ok, detail=detail)
-        if not ok:
-            failures.append(f"{check.name}: {detail}")
-    return failures
+def _checks(
+    checks: Sequence[Check], env: Environment, rec: Recorder, phase: str, within_s: float = 0.0
+) -> list[str]:
+    """Run checks until all hold or ``within_s`` passed; record the last round; return failures."""
+    start = time.monotonic()
+    while True:
+        rounds = []
+        for check in checks:
+            result = run_probe(check.probe, env)
+            shown = result.error if result.error else repr(result.value)
+            detail = f"expected {describe(check.tolerance)}, got {shown}"
+            rounds.append((check.name, within(check.tolerance, result), detail))
+        if all(ok for _, ok, _ in rounds) or time.monotonic() - start >= within_s:
+            break
+        time.sleep(0.1)
+    for name, ok, detail in rounds:
+        rec.event(EventKind.CHECK, f"{phase}:{name}", ok=ok, detail=detail)
+    return [f"{name}: {detail}" for name, ok, detail in rounds if not ok]
 
 
 def _http_call(step: HttpCall, env: Environment) -> None:
@@ -261,7 +268,9 @@ def run_drill(
             watch = _Watch(drill, env, rec)
             try:
                 rec.event(EventKind.PHASE, "steady_state")
-                failures = _checks(drill.steady_state, env, rec, "before")
+                failures = _checks(
+                    drill.steady_state, env, rec, "before", drill.steady_state_within_s
+                )
                 if failures:
                     raise _Stop(Status.ABORTED, "steady state did not hold before injection: "
                                 + "; ".join(failures))  # fmt: skip

@@ -5,7 +5,8 @@ checks whether that number already landed), so a correct run leaves every number
 
     python -m tests.chaos.workloads.writer --dsn "host=127.0.0.1 port=5432" --count 200
 
-Exit code 0 when all rows are written, 2 when ``--deadline-s`` passed first.
+Exit code 0 when all rows are written, 2 when ``--deadline-s`` passed first, 1 when
+``--no-retry`` (a deliberately broken writer, for drills that must fail) met an error.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", default="rows")
     parser.add_argument("--interval-ms", type=float, default=5.0)
     parser.add_argument("--deadline-s", type=float, default=60.0)
+    parser.add_argument(
+        "--no-retry", action="store_true", help="give up at the first error (a broken writer)"
+    )
     args = parser.parse_args(argv)
 
     deadline = time.monotonic() + args.deadline_s
@@ -56,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             seq += 1
             time.sleep(args.interval_ms / 1000.0)
         except psycopg.Error as exc:
+            if args.no_retry:
+                print(f"writer: seq={seq} failed, not retrying: {type(exc).__name__}", flush=True)
+                return 1
             retries += 1
             print(f"writer: seq={seq} retry {retries}: {type(exc).__name__}", flush=True)
             if conn is not None:
