@@ -7,9 +7,9 @@ from pydantic import BaseModel
 from corp.spec.catalogue import CATALOGUE, lookup, p0_paths
 from corp.spec.market import MARKET_MODELS
 from corp.spec.pack import PackMeta
+from corp.spec.run import RunSpec
 from corp.spec.strategy import STRATEGY_MODELS
 from corp.spec.task import DocsTask, PackTask, ShowTask, ValidateTask
-from corp.spec.run import RunSpec
 
 
 def _kind(model: type[BaseModel], tag: str = "kind") -> str:
