@@ -114,3 +114,16 @@ def test_hydra_lists_the_available_profiles_for_an_unknown_one() -> None:
         compose_config(["+profile=prod"])
     assert "Could not find 'profile/prod'" in str(err.value)
     assert "production" in str(err.value)
+
+
+def test_a_key_of_another_strategy_kind_names_the_kind() -> None:
+    with pytest.raises(SpecInvalid) as err:
+        spec_of(["+profile=production", "strategy=naive"])
+    assert err.value.problems == ["strategy.gamma: unknown key for strategy kind 'naive' (got 0.1)"]
+
+
+def test_public_api_names_exist() -> None:
+    import corp.spec
+
+    assert all(hasattr(corp.spec, name) for name in corp.spec.__all__)
+    assert sorted(corp.spec.__all__) == sorted(set(corp.spec.__all__))
