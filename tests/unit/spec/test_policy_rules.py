@@ -191,3 +191,13 @@ def test_shipped_profiles_pass_every_rule_without_warnings(
     for overrides in ((), ("+profile=research",), ("+profile=staging",), PROD, LIVE):
         report = check(overrides)
         assert report.lines() == [], (overrides, report.lines())
+
+
+def test_the_online_tuner_can_check_a_proposed_change_against_the_history() -> None:
+    from corp.spec.policy import check_tuning_change
+
+    history = (change("2026-05-01T08:00", "strategy.gamma", 0.1, 0.105),)
+    same_day = change("2026-05-01T12:00", "hedge.gamma_threshold", 0.01, 0.0105)
+    next_day = change("2026-05-02T12:00", "hedge.gamma_threshold", 0.01, 0.0105)
+    assert [v.rule for v in check_tuning_change(history, same_day)] == ["tuning.daily_core_changes"]
+    assert check_tuning_change(history, next_day) == []
