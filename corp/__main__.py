@@ -19,14 +19,13 @@ from omegaconf import DictConfig
 
 from corp.app import Outcome, PolicyRefused, execute
 from corp.spec.compose import to_container
+from corp.spec.preflight import jobs_started, mark_jobs_started
 from corp.spec.run import SpecInvalid
-
-_state = {"entered": False}
 
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> Outcome:
-    _state["entered"] = True
+    mark_jobs_started()
     hc = HydraConfig.get()
     try:
         outcome = execute(to_container(cfg), list(hc.overrides.task))
@@ -48,7 +47,7 @@ def run() -> None:
     try:
         main()
     except SystemExit as exc:
-        if exc.code == 1 and not _state["entered"]:
+        if exc.code == 1 and not jobs_started():
             raise SystemExit(2) from None
         raise
 
