@@ -28,6 +28,7 @@ __all__ = [
     "MAX_TUNING_STEP",
     "RHO_RANGE",
     "STAGE_MODES",
+    "approval_problems",
     "check_tuning_change",
 ]
 
@@ -418,11 +419,9 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-@rule("pack.p0_approval", "P0 values need an approval record before okx_demo_api/okx_live",
-      always=True)  # fmt: skip
-def p0_approval(spec: RunSpec, ctx: PolicyContext) -> Iterator[Violation]:
-    if spec.mode.name not in APPROVAL_MODES:
-        return
+def approval_problems(spec: RunSpec, ctx: PolicyContext) -> tuple[str | None, list[Violation]]:
+    """The approval record covering this pack's P0 values (file name, or None) and what it does
+    not cover. Used by the rule below (in the modes that need approval) and by ``task=pack``."""
     now = dt.datetime.combine(ctx.today, dt.time(), tzinfo=dt.UTC)
     records = [
         (name, a)
@@ -430,29 +429,43 @@ def p0_approval(spec: RunSpec, ctx: PolicyContext) -> Iterator[Violation]:
         if a.pack == spec.pack.name and a.version == spec.pack.version and a.expires_at >= now
     ]
     if not records:
-        yield _err(
-            "pack.p0_approval",
-            "pack.version",
-            f"no valid approval record for pack {spec.pack.name} {spec.pack.version} in "
-            f"conf/approvals/ (required for mode {spec.mode.name})",
-        )
-        return
+        return None, [
+            _err(
+                "pack.p0_approval",
+                "pack.version",
+                f"no valid approval record for pack {spec.pack.name} {spec.pack.version} in "
+                f"conf/approvals/ (required for okx_demo_api and okx_live)",
+            )
+        ]
     name, approval = records[-1]
+    problems = []
     for path in p0_paths(spec.strategy.kind):
         value = _value_at(spec, path)
         if path not in approval.values:
-            yield _err(
-                "pack.p0_approval",
-                path,
-                f"{value!r} is a P0 value that approval {name} does not cover",
+            problems.append(
+                _err(
+                    "pack.p0_approval",
+                    path,
+                    f"{value!r} is a P0 value that approval {name} does not cover",
+                )
             )
         elif not _same(value, approval.values[path]):
-            yield _err(
-                "pack.p0_approval",
-                path,
-                f"{value!r} differs from the approved {approval.values[path]!r} "
-                f"({name}, {approval.approved_by}, ticket {approval.ticket})",
+            problems.append(
+                _err(
+                    "pack.p0_approval",
+                    path,
+                    f"{value!r} differs from the approved {approval.values[path]!r} "
+                    f"({name}, {approval.approved_by}, ticket {approval.ticket})",
+                )
             )
+    return name, problems
+
+
+@rule("pack.p0_approval", "P0 values need an approval record before okx_demo_api/okx_live",
+      always=True)  # fmt: skip
+def p0_approval(spec: RunSpec, ctx: PolicyContext) -> Iterator[Violation]:
+    if spec.mode.name in APPROVAL_MODES:
+        yield from approval_problems(spec, ctx)[1]
 
 
 # ---- online tuning guardrails ---------------------------------------------------------------
