@@ -17,10 +17,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from corp.app import Outcome, PolicyRefused, execute
+from corp.app import Outcome, execute
+from corp.errors import PolicyDenied, SpecError
 from corp.spec.compose import to_container
 from corp.spec.preflight import jobs_started, mark_jobs_started
-from corp.spec.run import SpecInvalid
 
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
@@ -29,12 +29,13 @@ def main(cfg: DictConfig) -> Outcome:
     hc = HydraConfig.get()
     try:
         outcome = execute(to_container(cfg), list(hc.overrides.task))
-    except (SpecInvalid, PolicyRefused) as exc:
+    except (SpecError, PolicyDenied) as exc:
         if hc.mode == RunMode.MULTIRUN:
             raise
-        header = "invalid config" if isinstance(exc, SpecInvalid) else "policy denied"
-        sys.stderr.write(f"corp: {header} ({len(exc.problems)} problems)\n")
-        sys.stderr.write("".join(f"{p}\n" for p in exc.problems))
+        header = "invalid config" if isinstance(exc, SpecError) else "policy denied"
+        problems = getattr(exc, "problems", None) or str(exc).splitlines()
+        sys.stderr.write(f"corp: {header} ({len(problems)} problems)\n")
+        sys.stderr.write("".join(f"{p}\n" for p in problems))
         sys.stderr.flush()
         raise SystemExit(2) from None
     sys.stdout.write("".join(f"{line}\n" for line in outcome.lines()))
