@@ -14,6 +14,7 @@ from corp.spec.catalogue import CORE_LEVELS, entries_for, iter_leaf_paths, looku
 from corp.spec.derived import (
     gamma_upper_bound,
     inventory_limit_base,
+    min_quoted_spread_bps,
     sigma_quote_per_sqrt_sec,
     tau_secs,
 )
@@ -110,15 +111,16 @@ def double_penalty(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
     )
 
 
-@rule("fees.min_spread", "the quoted width covers a maker fee on each side of the round trip")
+@rule("fees.min_spread", "the narrowest quoted width covers a maker fee on each side")
 def min_spread(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
     need = 2 * spec.mode.maker_fee_bps
-    have = spec.strategy.base_spread_bps
+    have, how = min_quoted_spread_bps(spec)
     if have < need:
         yield _err(
             "fees.min_spread",
             "strategy.base_spread_bps",
-            f"{_g(have)} < 2 x mode.maker_fee_bps = {_g(need)}: every round trip loses money",
+            f"narrowest width {how} = {_g(have)} bps < 2 x mode.maker_fee_bps = {_g(need)}: "
+            "every round trip loses money",
         )
 
 
@@ -394,13 +396,25 @@ def stage_mode(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
         )
 
 
-@rule("pack.rollback_version", "production packs name the version to roll back to (seed 1.3)")
+def _version_key(version: str) -> tuple[str, int]:
+    day, n = version.split(".")
+    return day, int(n)
+
+
+@rule("pack.rollback_version", "production packs name an earlier version to roll back to (1.3)")
 def rollback_version(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
-    if spec.pack.stage == "production" and spec.pack.rollback_version is None:
+    back = spec.pack.rollback_version
+    if spec.pack.stage == "production" and back is None:
         yield _err(
             "pack.rollback_version",
             "pack.rollback_version",
             "null in a production pack: name the version to restore when it fails",
+        )
+    elif back is not None and _version_key(back) >= _version_key(spec.pack.version):
+        yield _err(
+            "pack.rollback_version",
+            "pack.rollback_version",
+            f"{back} is not earlier than pack.version {spec.pack.version}",
         )
 
 
@@ -496,6 +510,15 @@ def check_tuning_change(
     """
     out: list[Violation] = []
     if proposed.origin != "online_tuning":
+        return out
+    if not entries_for(proposed.path):
+        out.append(
+            _err(
+                "tuning.max_step",
+                proposed.path,
+                f"not a catalogued parameter (change at {proposed.at.isoformat()})",
+            )
+        )
         return out
     step = _relative_step(proposed)
     where = f"change at {proposed.at.isoformat()} by {proposed.by}"

@@ -91,3 +91,22 @@ def test_the_approval_expires_with_its_record() -> None:
     assert evaluate(spec, context(today=TODAY)).ok
     late = evaluate(spec, context(today=TODAY.replace(year=2027, month=3)))
     assert [v.rule for v in late.denied] == ["pack.p0_approval"]
+
+
+def test_a_waiver_cannot_lift_a_rule_enforced_at_every_stage(
+    check: Callable[..., PolicyReport],
+) -> None:
+    waiver = (
+        "pack.waivers=[{rule: mode.live_confirmation, owner: bob, reason: hurry, "
+        "expires: '2026-12-31'}]"
+    )
+    report = check(("+profile=production", "mode=okx_live", waiver))
+    assert [v.rule for v in report.denied] == ["mode.live_confirmation"]
+    assert [v.rule for v in report.warnings] == ["policy.waiver_not_allowed"]
+
+
+def test_a_waiver_naming_no_rule_is_reported(check: Callable[..., PolicyReport]) -> None:
+    waiver = "pack.waivers=[{rule: as.gama_bound, owner: bob, reason: r, expires: '2026-12-31'}]"
+    report = check(("+profile=production", waiver))
+    assert [v.rule for v in report.warnings] == ["policy.waiver_unknown_rule"]
+    assert "as.gamma_bound" in report.warnings[0].message
