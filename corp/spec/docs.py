@@ -94,11 +94,12 @@ def render_parameters_md(conf_dir: Path = CONF_DIR) -> str:
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for e in (e for e in CATALOGUE if e.layer == layer):
-            kinds = (
-                "all"
-                if e.kinds is None or len(e.kinds) == len(STRATEGY_MODELS)
-                else ", ".join(e.kinds)
-            )
+            if e.kinds is None:
+                kinds = "—"
+            elif len(e.kinds) == len(STRATEGY_MODELS) or e.layer == "market":
+                kinds = "all"
+            else:
+                kinds = ", ".join(e.kinds)
             bounds = "" if e.bounds is None else f"{e.bounds[0]:g} – {e.bounds[1]:g}"
             lines.append(
                 f"| `{e.path}` | {kinds} | {_cell(e.unit)} | {_cell(_default_cell(e, defaults))} "
