@@ -28,6 +28,7 @@ from corp.backtest.types import (
     AG_MARKOUT_FILLS,
     AG_MARKOUT_QUOTE,
     AG_MAX_ABS_POSITION,
+    AG_MAX_DRAWDOWN,
     AG_ORDERS_SENT,
     AG_QUOTE_DECISIONS,
     AG_REJECTS,
@@ -678,6 +679,8 @@ def run_chunk_nb(
             acct[A_DAY_START_EQUITY] = equity
             istate[IS_DAY] = day
         equity, drawdown, day_loss = mark_nb(acct, mid)
+        if drawdown > agg[AG_MAX_DRAWDOWN]:
+            agg[AG_MAX_DRAWDOWN] = drawdown
         state = breaker_step_nb(params, brk, t_now, day_loss, drawdown, abs(acct[A_POSITION]))
         istate[IS_STATE] = state
 

@@ -142,4 +142,5 @@ AG_WORST_DAY_LOSS = 10
 AG_LOCAL_EVENTS = 11
 AG_MAX_ABS_POSITION = 12
 AG_QUOTE_DECISIONS = 13
-N_AG = 14
+AG_MAX_DRAWDOWN = 14  # largest peak-to-trough equity drop seen at our events, quote currency
+N_AG = 15
