@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from corp.spec.catalogue_scenario import SCENARIO_CATALOGUE
+from corp.spec.market import MARKET_MODELS
 from corp.spec.strategy import STRATEGY_MODELS
 
 __all__ = [
@@ -35,6 +37,7 @@ RiskLevel = Literal["P0", "P1", "P2"]
 CORE_LEVELS: frozenset[str] = frozenset({"P0", "P1"})
 """'Core' parameters for the tuning guardrail (seed 5.5): capital limits and strategy behaviour."""
 
+MARKET_KINDS = tuple(m.model_fields["kind"].annotation.__args__[0] for m in MARKET_MODELS)  # type: ignore[union-attr]
 ALL_KINDS = tuple(m.model_fields["kind"].annotation.__args__[0] for m in STRATEGY_MODELS)  # type: ignore[union-attr]
 FILL = ("avellaneda_stoikov", "glft", "integrated", "fast_integrated")
 RES = tuple(k for k in ALL_KINDS if k != "naive")
@@ -74,7 +77,7 @@ def _s(path: str, unit: str, source: Source, freq: Frequency, risk: RiskLevel, m
 
 def _l(path: str, unit: str, source: Source, freq: Frequency, risk: RiskLevel, meaning: str,
        bounds: tuple[float, float] | None = None, scope: Scope = "all") -> Entry:  # fmt: skip
-    kinds = ("synthetic",) if path.startswith("market.") else None
+    kinds = MARKET_KINDS if path.startswith("market.") else None
     return Entry(path, unit, source, scope, freq, risk, meaning, bounds, kinds)
 
 
@@ -1207,6 +1210,12 @@ CATALOGUE: tuple[Entry, ...] = (
     ),
     _l("task.output", "path", "default", "realtime", "P2", "task=docs: file to write"),
 )
+
+CATALOGUE += tuple(
+    Entry(f"market.{f}", unit, source, "offline", freq, risk, meaning, bounds, ("scenario",))  # type: ignore[arg-type]
+    for f, unit, source, freq, risk, meaning, bounds in SCENARIO_CATALOGUE
+)
+"""The ``scenario`` market kind's own fields (``corp.spec.catalogue_scenario``)."""
 
 
 def entries_for(path: str) -> list[Entry]:
