@@ -177,10 +177,12 @@ async def running_sim(
     """Serve the simulator on loopback for the duration of the block."""
     config = config or SimConfig()
     state = build_state(config, flow)
-    runner = web.AppRunner(build_app(state), handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        build_app(state), handle_signals=False, access_log=None, shutdown_timeout=0.5
+    )
     await runner.setup()
     sock = _listening_socket(config.host, config.port)
-    site = web.SockSite(runner, sock, shutdown_timeout=0.5)
+    site = web.SockSite(runner, sock)
     await site.start()
     stepper = None
     if state.market is not None and config.step_ms > 0:
