@@ -32,6 +32,8 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
     def wrap(handler: Handler, *, private: bool) -> Handler:
         async def run(request: web.Request) -> web.StreamResponse:
             state.rest_requests += 1
+            if request.can_read_body:
+                await request.read()  # the venue has the order even if the client gives up waiting
             if state.faults.latency_ms > 0:
                 await asyncio.sleep(state.faults.latency_ms / 1000.0)
             fault = state.faults.take_rest(request.path)
