@@ -625,6 +625,7 @@ def shutdown_redis_nosave(
         socket_connect_timeout=timeout_secs,
     )  # fmt: skip
     try:
+        client.ping()  # redis-py treats a refused SHUTDOWN connection as success; check first
         client.shutdown(nosave=True)
     except redis.RedisError as exc:
         raise ChaosError(
