@@ -45,6 +45,8 @@ import redis
 import requests
 import toxiproxy
 import toxiproxy.api as _client_api
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
 
 from corp.errors import ChaosError
@@ -622,7 +624,7 @@ def shutdown_redis_nosave(
     """``SHUTDOWN NOSAVE``: Redis exits at once without persisting; returns when its port closes."""
     client = redis.Redis(
         host=host, port=port, password=password, socket_timeout=timeout_secs,
-        socket_connect_timeout=timeout_secs,
+        socket_connect_timeout=timeout_secs, retry=Retry(NoBackoff(), 0),
     )  # fmt: skip
     try:
         client.ping()  # redis-py treats a refused SHUTDOWN connection as success; check first

@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from toxiproxy.api import APIConsumer
 
 from chaos.faults import (
@@ -345,7 +347,9 @@ def test_paused_redis_stops_answering_and_answers_again_after(
     redis_server: tuple[list[str], int, subprocess.Popen[bytes]],
 ) -> None:
     _argv, port, proc = redis_server
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5)
+    client = redis.Redis(
+        host="127.0.0.1", port=port, socket_timeout=0.5, retry=Retry(NoBackoff(), 0)
+    )
     try:
         with paused(proc.pid), pytest.raises(redis.TimeoutError):
             client.ping()
