@@ -540,23 +540,32 @@ def test_error_bodies_parse_as_json_with_error_and_status(
     assert parsed["error"]
 
 
+def _metric_total(text: str, metric: str, direction: str, proxy: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        labelled = f'direction="{direction}"' in line and f'proxy="{proxy}"' in line
+        if line.startswith(metric + "{") and labelled:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 def test_metrics_count_bytes_received_and_sent_per_direction(
-    backend: Backend, echo_proxy: toxiproxy.Proxy
+    backend: Backend, echo_server: LoopbackServer
 ) -> None:
-    with connect(echo_proxy.listen) as sock:
+    proxy = backend.create_proxy("metered", echo_server.address)
+    received = "toxiproxy_proxy_received_bytes_total"
+    sent = "toxiproxy_proxy_sent_bytes_total"
+    before = backend.get("/metrics").text
+    with connect(proxy["listen"]) as sock:
         round_trip_secs(sock, b"x" * 1000)
     time.sleep(0.3)  # the real server adds a link's bytes when the connection ends
-    text = backend.get("/metrics").text
-    received = [
-        line
-        for line in text.splitlines()
-        if line.startswith("toxiproxy_proxy_received_bytes_total{")
-    ]
-    upstream = [
-        line for line in received if 'direction="upstream"' in line and 'proxy="echo"' in line
-    ]
-    assert upstream
-    assert float(upstream[0].rsplit(" ", 1)[1]) == 1000
+    after = backend.get("/metrics").text
+    for metric in (received, sent):
+        for direction in ("upstream", "downstream"):
+            delta = _metric_total(after, metric, direction, "metered") - _metric_total(
+                before, metric, direction, "metered"
+            )
+            assert delta == 1000, (metric, direction)
 
 
 # --- connection behaviour ----------------------------------------------------------------------
