@@ -24,6 +24,7 @@ so a drill that opens the same connections replays the same decisions and jitter
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import socket
 import struct
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 Direction = Literal["upstream", "downstream"]
+
+_log = logging.getLogger(__name__)
 
 READ_SIZE_BYTES = 32 * 1024
 """Bytes per socket read: Go's ``io.Copy`` buffer, so chunking matches the real server's."""
@@ -224,6 +227,10 @@ class Stage:
             await pipe(self)
         except Interrupted:
             return
+        except Exception:
+            # A toxic bug must not leave the connection hanging: log it and end the stream.
+            _log.exception("toxic %r failed on %s; closing the link", self.toxic.name, self.link)
+            self.close()
 
     async def stop(self) -> None:
         """Interrupt the running toxic and wait until it has handed on what it held."""
@@ -231,7 +238,9 @@ class Stage:
         if task is None or task.done():
             return
         self.interrupt()
-        await task
+        # wait() rather than await: a teardown may cancel the task meanwhile, which must not
+        # surface as CancelledError in the API request that asked for the change.
+        await asyncio.wait([task])
 
 
 class Link:
@@ -262,6 +271,9 @@ class Link:
             self.rng = random.Random(f"{rng_seed}/jitter")
         self.reader_task: asyncio.Task[None] | None = None
         self.writer_task: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"Link({self.conn.proxy.name!r}, conn={self.conn.seq}, {self.direction})"
 
     # --- chain -----------------------------------------------------------------------------
     def head(self) -> Channel:

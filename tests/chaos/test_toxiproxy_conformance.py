@@ -28,6 +28,7 @@ from tests.chaos.toxiproxy_support import (
     echo,
     embedded_backend,
     free_port,
+    greet_then_echo,
     loopback_server,
     recv_exactly,
     recv_until_eof,
@@ -774,3 +775,40 @@ def test_toxicity_zero_toxic_never_acts(echo_proxy: toxiproxy.Proxy) -> None:
     echo_proxy.add_toxic(type="latency", toxicity=0.0, attributes={"latency": 1000})
     with connect(echo_proxy.listen) as sock:
         assert round_trip_secs(sock) < 0.5
+
+
+def test_an_upstream_toxic_acts_on_client_to_server_data_only(backend: Backend) -> None:
+    with loopback_server(greet_then_echo) as greeter:
+        proxy = backend.create_proxy("greeter", greeter.address)
+        backend.post(
+            "/proxies/greeter/toxics",
+            json={"type": "timeout", "stream": "upstream", "attributes": {"timeout": 0}},
+        )
+        with connect(proxy["listen"]) as sock:
+            assert recv_exactly(sock, 5) == b"hello"
+            sock.sendall(b"dropped")
+            sock.settimeout(0.5)
+            with pytest.raises(TimeoutError):
+                sock.recv(10)
+
+
+def test_changing_listen_moves_the_listener(backend: Backend, echo_proxy: toxiproxy.Proxy) -> None:
+    new_listen = f"127.0.0.1:{free_port()}"
+    response = backend.patch("/proxies/echo", json={"listen": new_listen})
+    assert response.json()["listen"] == new_listen
+    with connect(new_listen) as sock:
+        assert round_trip_secs(sock) < 5
+    with pytest.raises(ConnectionRefusedError):
+        connect(echo_proxy.listen, timeout_secs=2)
+
+
+def test_populate_with_enabled_false_creates_a_disabled_proxy(
+    backend: Backend, echo_server: LoopbackServer
+) -> None:
+    body = _populate_body(echo_server, free_port())
+    body[0]["enabled"] = False
+    response = backend.post("/populate", json=body)
+    assert response.status_code == 201
+    assert response.json()["proxies"][0]["enabled"] is False
+    with pytest.raises(ConnectionRefusedError):
+        connect(body[0]["listen"], timeout_secs=2)

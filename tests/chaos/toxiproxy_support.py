@@ -43,6 +43,15 @@ def echo(conn: socket.socket) -> None:
             return
 
 
+def greet_then_echo(conn: socket.socket) -> None:
+    """Send ``hello`` on connect, then echo."""
+    try:
+        conn.sendall(b"hello")
+    except OSError:
+        return
+    echo(conn)
+
+
 def send_then_close(payload: bytes) -> Handler:
     """On connect: send ``payload`` and close."""
 
