@@ -486,13 +486,23 @@ def test_populate_replaces_a_proxy_whose_upstream_changed_and_drops_its_toxics(
         assert backend.get("/proxies/pop/toxics").json() == []
 
 
+def test_populate_with_an_empty_list_is_201_with_null_proxies(backend: Backend) -> None:
+    response = backend.post("/populate", json=[])
+    assert response.status_code == 201
+    assert response.json() == {"proxies": None}
+
+
 def test_populate_validates_every_proxy_before_creating_any(
     backend: Backend, echo_server: LoopbackServer
 ) -> None:
     body = [{"name": "ok", "upstream": echo_server.address}, {"name": "bad"}]
     response = backend.post("/populate", json=body)
     assert response.status_code == 400
-    assert response.json()["error"] == "missing required field: upstream at proxy 2"
+    assert response.json() == {
+        "error": "missing required field: upstream at proxy 2",
+        "status": 400,
+        "proxies": None,
+    }
     assert backend.get("/proxies/ok").status_code == 404
 
 
