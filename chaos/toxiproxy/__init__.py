@@ -23,6 +23,8 @@ Where we knowingly differ from Toxiproxy v2.12 (each a fix or a safety choice, n
 * ``bandwidth`` with ``rate <= 0`` holds the data until the toxic changes (Go sends empty chunks
   forever at 0 and crashes on a negative rate); ``slicer`` never emits empty pieces and treats a
   negative ``size_variation`` as 0 (Go panics).
+* ``slicer`` with ``average_size <= 0`` is refused with 400 as the reference requires (v2.12
+  accepts it and then recurses without end on the first chunk; later releases validate it).
 """
 
 from chaos.toxiproxy.api import TOXIPROXY_VERSION, ToxiproxyApi

@@ -368,6 +368,11 @@ def test_stream_is_checked_before_type(backend: Backend, echo_proxy: toxiproxy.P
 def test_slicer_with_average_size_zero_is_400(
     backend: Backend, echo_proxy: toxiproxy.Proxy
 ) -> None:
+    if backend.kind == "binary":
+        pytest.skip(
+            "Toxiproxy v2.12 accepts average_size 0 (then never finishes slicing a chunk); "
+            "the reference requires refusing it"
+        )
     response = backend.post("/proxies/echo/toxics", json={"type": "slicer"})
     assert response.status_code == 400
     assert response.json()["error"].startswith("bad request body")
