@@ -63,6 +63,25 @@ def test_a_seeded_server_replays_the_same_toxicity_decisions(
     assert not all(first)
 
 
+def _jittered_round_trips(seed: int, echo_server: LoopbackServer, samples: int = 6) -> list[float]:
+    with embedded_backend(seed=seed) as backend:
+        proxy = backend.create_proxy("jitter", echo_server.address)
+        backend.post(
+            "/proxies/jitter/toxics",
+            json={"type": "latency", "attributes": {"latency": 200, "jitter": 150}},
+        )
+        with connect(proxy["listen"]) as sock:
+            return [round_trip_secs(sock) for _ in range(samples)]
+
+
+def test_a_seeded_server_replays_the_same_jitter(echo_server: LoopbackServer) -> None:
+    first = _jittered_round_trips(5, echo_server)
+    second = _jittered_round_trips(5, echo_server)
+    # Delays are drawn from [50, 350) ms; unseeded draws would differ by ~100 ms on average.
+    assert max(abs(a - b) for a, b in zip(first, second, strict=True)) < 0.08
+    assert max(first) - min(first) > 0.05  # the jitter really varies the delay
+
+
 def test_async_server_binds_an_ephemeral_port_and_stops_cleanly() -> None:
     async def scenario() -> tuple[int, int, bool]:
         server = ToxiproxyServer(port=0, seed=1)
