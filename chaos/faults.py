@@ -53,20 +53,27 @@ from corp.errors import ChaosError
 
 __all__ = [
     "DEFAULT_HTTP_TIMEOUT_SECS",
+    "ProxyControl",
     "ProxyHandle",
     "Stream",
     "ToxicInfo",
     "ToxicType",
     "ToxiproxyClient",
+    "add_toxic",
+    "create_proxy",
     "kill_process",
     "pause_process",
     "paused",
     "process_state",
+    "remove_toxic",
+    "reset",
     "restart_process",
     "resume_process",
+    "set_enabled",
     "shutdown_redis_nosave",
     "start_postgres",
     "stop_postgres_immediate",
+    "update_toxic",
     "wait_for_port",
     "wait_port_closed",
 ]
@@ -319,6 +326,69 @@ class ToxiproxyClient:
     def destroy_all(self) -> None:
         with self._bound("destroy all proxies"):
             self._api.destroy_all()
+
+
+class ProxyControl(ToxiproxyClient):
+    """A :class:`ToxiproxyClient` built from the API URL (``http://host:port``).
+
+    The drill environment holds one and calls the functions below with it.
+    """
+
+    def __init__(self, api_url: str, *, timeout_secs: float = DEFAULT_HTTP_TIMEOUT_SECS) -> None:
+        parsed = ToxiproxyClient.from_url(api_url, timeout_secs=timeout_secs)
+        super().__init__(parsed.host, parsed.port, timeout_secs=timeout_secs)
+
+
+def create_proxy(control: ToxiproxyClient, name: str, listen: str, upstream: str) -> str:
+    """Create proxy ``name`` and return the address it is bound to (``host:port``)."""
+    return control.create_proxy(name, upstream, listen).listen
+
+
+def set_enabled(control: ToxiproxyClient, name: str, *, enabled: bool) -> None:
+    """Enable (listen again) or disable (refuse new connects, close live ones) a proxy."""
+    proxy = control.proxy(name)
+    if enabled:
+        proxy.enable()
+    else:
+        proxy.disable()
+
+
+def add_toxic(
+    control: ToxiproxyClient,
+    proxy: str,
+    type: ToxicType,
+    *,
+    name: str | None = None,
+    stream: Stream = "downstream",
+    toxicity: float = 1.0,
+    attributes: Mapping[str, int] | None = None,
+) -> ToxicInfo:
+    """Add a toxic to proxy ``proxy``; returns it as the server stored it."""
+    return control.proxy(proxy).add_toxic(
+        type, stream=stream, name=name, toxicity=toxicity, attributes=attributes
+    )
+
+
+def update_toxic(
+    control: ToxiproxyClient,
+    proxy: str,
+    name: str,
+    *,
+    attributes: Mapping[str, int] | None = None,
+    toxicity: float | None = None,
+) -> ToxicInfo:
+    """Merge new attributes (and/or toxicity) into a toxic; live connections follow at once."""
+    return control.proxy(proxy).update_toxic(name, attributes=attributes, toxicity=toxicity)
+
+
+def remove_toxic(control: ToxiproxyClient, proxy: str, name: str) -> None:
+    """Remove toxic ``name`` from proxy ``proxy`` (ChaosError when either is missing)."""
+    control.proxy(proxy).remove_toxic(name)
+
+
+def reset(control: ToxiproxyClient) -> None:
+    """Every proxy enabled, every toxic removed (proxies stay)."""
+    control.reset()
 
 
 def _proxy_fields(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from toxiproxy.api import APIConsumer
 
+from chaos import faults
 from chaos.faults import (
     ToxiproxyClient,
     kill_process,
@@ -53,11 +54,15 @@ def backend() -> Iterator[Backend]:
         yield running
 
 
-@pytest.fixture
-def tp(backend: Backend) -> Iterator[ToxiproxyClient]:
-    client = ToxiproxyClient(backend.host, backend.port, timeout_secs=3)
-    yield client
+@pytest.fixture(autouse=True)
+def _clean_proxies(backend: Backend) -> Iterator[None]:
+    yield
     backend.remove_all()
+
+
+@pytest.fixture
+def tp(backend: Backend) -> ToxiproxyClient:
+    return ToxiproxyClient(backend.host, backend.port, timeout_secs=3)
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +265,33 @@ def test_add_toxic_rejects_toxicity_outside_zero_one(
     proxy = tp.create_proxy("echo", echo_server.address)
     with pytest.raises(ChaosError, match=r"toxicity must be in \[0, 1\], got 1.5"):
         proxy.add_toxic("noop", toxicity=1.5)
+
+
+def test_function_api_drives_a_link_through_its_whole_life(
+    backend: Backend, echo_server: LoopbackServer
+) -> None:
+    control = faults.ProxyControl(backend.url)
+    listen = faults.create_proxy(control, "link", "127.0.0.1:0", echo_server.address)
+    faults.add_toxic(control, "link", "latency", name="slow", attributes={"latency": 300})
+    with connect(listen) as sock:
+        slow = round_trip_secs(sock)
+        faults.update_toxic(control, "link", "slow", attributes={"latency": 0})
+        fast = round_trip_secs(sock)
+    assert slow - fast >= 0.2
+    faults.remove_toxic(control, "link", "slow")
+    faults.set_enabled(control, "link", enabled=False)
+    with pytest.raises(ConnectionRefusedError):
+        connect(listen, timeout_secs=2)
+    faults.reset(control)
+    with connect(listen) as sock:
+        assert round_trip_secs(sock) < 5
+    assert control.proxy("link").toxics() == {}
+
+
+def test_function_api_names_a_missing_link(backend: Backend) -> None:
+    control = faults.ProxyControl(backend.url)
+    with pytest.raises(ChaosError, match=r"no proxy 'ghost'"):
+        faults.set_enabled(control, "ghost", enabled=True)
 
 
 # --- process faults --------------------------------------------------------------------------
