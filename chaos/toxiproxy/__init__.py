@@ -4,8 +4,9 @@ The chaos harness uses it when no ``toxiproxy-server`` binary (or Docker engine)
 unchanged ``toxiproxy-python`` client and any existing Toxiproxy tooling drive it as they drive the
 real server. Our one extension is a seed (``--seed``) that makes toxicity draws and jitter replay.
 
-Modules: ``api`` (HTTP routes), ``proxy`` (proxies and toxic collections), ``link`` (connections and
-live toxic chains), ``toxics`` (each toxic's behaviour), ``metrics``, ``server`` (start/stop).
+Modules: ``api`` (HTTP routes), ``proxy`` (proxies and toxic collections), ``link`` (connections
+and live toxic chains), ``stage`` (one toxic on one link), ``toxics`` (each toxic's behaviour),
+``metrics``, ``decode`` (Go-style lenient JSON), ``errors`` (API errors), ``server`` (start/stop).
 
 Where we knowingly differ from Toxiproxy v2.12 (each a fix or a safety choice, never an API change):
 
