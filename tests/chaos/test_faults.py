@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -357,6 +358,7 @@ def redis_server(tmp_path: Path) -> Iterator[tuple[list[str], int, subprocess.Po
         proc.wait(5)
 
 
+@pytest.mark.services
 def test_redis_shutdown_nosave_stops_it_and_restart_comes_back_empty(
     redis_server: tuple[list[str], int, subprocess.Popen[bytes]],
 ) -> None:
@@ -375,6 +377,7 @@ def test_redis_shutdown_nosave_stops_it_and_restart_comes_back_empty(
         restarted.wait(10)
 
 
+@pytest.mark.services
 def test_paused_redis_stops_answering_and_answers_again_after(
     redis_server: tuple[list[str], int, subprocess.Popen[bytes]],
 ) -> None:
@@ -399,7 +402,7 @@ def test_shutdown_of_an_absent_redis_is_a_chaos_error() -> None:
 @pytest.fixture
 def pg_root() -> Iterator[tuple[Path, str | None]]:
     """A temp dir PostgreSQL's own user can reach (pytest's tmp_path is root-only, 0700)."""
-    user = "postgres" if os.geteuid() == 0 else None
+    user = _service_user()
     root = Path(tempfile.mkdtemp(prefix="corp-faults-pg-"))
     if user is not None:
         shutil.chown(root, user=user)
@@ -447,6 +450,7 @@ def test_postgres_immediate_stop_and_restart_of_a_data_directory(
         )
 
 
+@pytest.mark.services
 def test_pg_ctl_failure_is_a_chaos_error_with_its_output(
     pg_root: tuple[Path, str | None],
 ) -> None:
@@ -454,3 +458,16 @@ def test_pg_ctl_failure_is_a_chaos_error_with_its_output(
     root, user = pg_root
     with pytest.raises(ChaosError, match=r"stopping PostgreSQL in .*pg_ctl exit"):
         stop_postgres_immediate(root / "no-such-data-dir", user=user)
+
+
+def _service_user() -> str | None:
+    """PostgreSQL refuses to run as root: use its own account (or nobody) when we are root."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name
+    pytest.skip("running as root without a 'postgres' or 'nobody' account for PostgreSQL")
