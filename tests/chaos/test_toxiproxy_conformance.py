@@ -786,6 +786,16 @@ def test_reset_peer_gives_econnreset(echo_proxy: toxiproxy.Proxy) -> None:
             recv_until_eof(sock)
 
 
+def test_reset_peer_on_the_upstream_stream_also_resets_the_client(
+    echo_proxy: toxiproxy.Proxy,
+) -> None:
+    echo_proxy.add_toxic(type="reset_peer", stream="upstream", attributes={"timeout": 50})
+    with connect(echo_proxy.listen) as sock:
+        sock.sendall(b"hello")
+        with pytest.raises(ConnectionResetError):
+            recv_until_eof(sock)
+
+
 def test_toxicity_zero_toxic_never_acts(echo_proxy: toxiproxy.Proxy) -> None:
     echo_proxy.add_toxic(type="latency", toxicity=0.0, attributes={"latency": 1000})
     with connect(echo_proxy.listen) as sock:

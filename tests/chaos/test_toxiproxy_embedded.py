@@ -109,6 +109,13 @@ def _refuses(host: str, port: int) -> bool:
         return True
 
 
+def test_metrics_can_be_turned_off_and_then_are_404() -> None:
+    with ThreadedToxiproxyServer(port=0, metrics_enabled=False) as server:
+        response = requests.get(server.url + "/metrics", timeout=5)
+    assert response.status_code == 404
+    assert response.text == "404 page not found\n"
+
+
 def test_threaded_server_on_a_taken_port_raises_os_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
