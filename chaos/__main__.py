@@ -126,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args, console)
     except DrillFileError as exc:
-        console.print(f"[red]invalid drill file[/] {exc}", highlight=False, markup=False)
+        console.print("[red]invalid drill file[/]")
+        console.print(str(exc), highlight=False, markup=False)
         return 2
     except ChaosError as exc:
         console.print(f"error: {exc}", highlight=False, markup=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib.util
 import os
 import shutil
@@ -30,6 +31,7 @@ import sys
 import threading
 import time
 import urllib.request
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -68,6 +70,7 @@ __all__ = [
 
 BACKEND_ENV = "CORP_CHAOS_BACKEND"
 READY_TIMEOUT_SECS = 30.0
+DOCKER_SOCKET = "/var/run/docker.sock"
 TOXIPROXY_IMAGE = "ghcr.io/shopify/toxiproxy:2.12.0"
 PROMETHEUS_IMAGE = "prom/prometheus:v2.53.0"
 CONTAINER_PROXY_PORTS = tuple(range(18600, 18616))
@@ -637,8 +640,17 @@ class ContainersBackend(Backend):
 
 def docker_available(ping: Callable[[], object] | None = None) -> bool:
     """True when a Docker engine answers ``ping`` (a ``docker`` CLI on PATH proves nothing)."""
-    try:
-        if ping is None:
+    if ping is not None:
+        try:
+            return bool(ping())
+        except Exception:  # any failure to answer means no engine
+            return False
+    if not os.environ.get("DOCKER_HOST") and not Path(DOCKER_SOCKET).exists():
+        return False  # nothing to ask; docker.from_env() would only leak a failed socket
+    with warnings.catch_warnings():
+        # a failed connect inside docker/urllib3 leaves a socket for the GC: collect it here
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
             import docker
 
             client = docker.from_env(timeout=3)
@@ -646,9 +658,10 @@ def docker_available(ping: Callable[[], object] | None = None) -> bool:
                 return bool(client.ping())
             finally:
                 client.close()
-        return bool(ping())
-    except Exception:  # docker raises DockerException, requests errors, FileNotFoundError...
-        return False
+        except Exception:  # DockerException, requests errors, FileNotFoundError...
+            return False
+        finally:
+            gc.collect()
 
 
 def resolve_backend_name(

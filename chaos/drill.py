@@ -520,7 +520,7 @@ class DrillFileError(SpecError):
         super().__init__(f"{path}: {len(problems)} problem(s) in drill file\n{listing}")
 
 
-def _locate(node: yaml.Node, loc: Iterable[int | str]) -> tuple[str, int]:
+def _locate(node: yaml.Node, loc: Iterable[int | str], *, missing: bool = False) -> tuple[str, int]:
     """The dotted path as written in the file and the 1-based line of the deepest node reached.
 
     Parts of a pydantic ``loc`` that are not in the file (discriminated-union tags such as
@@ -535,8 +535,8 @@ def _locate(node: yaml.Node, loc: Iterable[int | str]) -> tuple[str, int]:
             keys = {getattr(k, "value", None) for k, _ in node.value}
             is_tag = i + 1 < len(parts) and parts[i + 1] in keys  # ``toxic`` in toxic.attributes
             if match is None or is_tag:
-                if match is None and i == len(parts) - 1:
-                    path.append(part)  # the missing (or misspelt) field itself
+                if match is None and missing and i == len(parts) - 1:
+                    path.append(part)  # the missing field itself
                 continue
             node = match
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
@@ -654,9 +654,13 @@ def parse_drill(text: str, *, path: Path = Path("<drill>")) -> Drill:
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):
-            where, line = _locate(node, err["loc"])
+            loc = tuple(err["loc"])
+            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                loc = (*loc, str(err.get("ctx", {}).get("discriminator", "")).strip("'"))
+            missing = err["type"] in ("missing", "union_tag_not_found")
+            where, line = _locate(node, loc, missing=missing)
             message = err["msg"].removeprefix("Value error, ")
-            shown = err["type"] not in ("missing", "value_error")
+            shown = err["type"] not in ("missing", "value_error", "union_tag_invalid")
             got = f" (got {_short(err.get('input'))})" if shown else ""
             problems.append(f"{where} (line {line}): {message}{got}")
         raise DrillFileError(path, problems) from exc

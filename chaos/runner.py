@@ -75,9 +75,19 @@ class _Watch:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop sampling, then take one last reading so the timeline ends at the present."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+            self._sample()
+
+    def _sample(self) -> None:
+        for obs in self.drill.observe.probes:
+            t_s = self.rec.now_s()
+            result = run_probe(obs.probe, self.env)
+            self.rec.dispatch(
+                Sample(probe=obs.name, t_s=t_s, value=result.value, error=result.error)
+            )
 
     def trip(self, reason: str) -> None:
         if not self.abort.is_set():
@@ -95,12 +105,7 @@ class _Watch:
         deadline = self.drill.abort.deadline_s
         while not self._stop.is_set():
             tick = time.monotonic()
-            for obs in self.drill.observe.probes:
-                t_s = self.rec.now_s()
-                result = run_probe(obs.probe, self.env)
-                self.rec.dispatch(
-                    Sample(probe=obs.name, t_s=t_s, value=result.value, error=result.error)
-                )
+            self._sample()
             for guard in self.drill.abort.guards:
                 result = run_probe(guard.probe, self.env)
                 if not within(guard.tolerance, result):

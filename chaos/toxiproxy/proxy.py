@@ -97,6 +97,7 @@ class Proxy:
             "listen": self.listen,
             "upstream": self.upstream,
             "enabled": self.enabled,
+            "Logger": {},  # v2.12 marshals its (empty) zerolog field; kept for byte-level parity
             "toxics": [t.to_json() for t in self.toxics()],
         }
 

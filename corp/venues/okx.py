@@ -46,7 +46,37 @@ class CorpOkx(EnvelopeGuard, ccxt_async.okx):  # type: ignore[misc]
 
 
 class CorpOkxPro(EnvelopeGuard, ccxt_pro.okx):  # type: ignore[misc]
-    """ccxt.pro's okx with the envelope check (its REST calls go through the same hook)."""
+    """ccxt.pro's okx with the envelope check and a guard against unparseable frames.
+
+    Stock ccxt decodes each frame inside its receive loop; one frame that is not JSON raises there
+    and silently ends the loop (the socket then dies by keepalive). Here the frame is counted,
+    reported to ``malformed_listeners`` and dropped, and the socket keeps going.
+    """
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config or {})
+        self.malformed_frames = 0
+        self.malformed_listeners: list[Callable[[object, BaseException], None]] = []
+
+    def client(self, url: str) -> Any:
+        client = super().client(url)
+        if not getattr(client, "_corp_guarded", False):
+            client.handle_text_or_binary_message = self._guarded(
+                client.handle_text_or_binary_message
+            )
+            client._corp_guarded = True
+        return client
+
+    def _guarded(self, handle: Callable[[object], None]) -> Callable[[object], None]:
+        def guarded(data: object) -> None:
+            try:
+                handle(data)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+                self.malformed_frames += 1
+                for listener in self.malformed_listeners:
+                    listener(data, exc)
+
+        return guarded
 
 
 class CorpOkxSync(EnvelopeGuard, ccxt.okx):  # type: ignore[misc]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -32,7 +33,7 @@ from corp.venues.okx_sim.market import HOUSE, TAKER, BackgroundMarket
 from corp.venues.okx_sim.rest import add_rest_routes
 from corp.venues.okx_sim.ws import WsHub
 
-__all__ = ["RunningSim", "SimConfig", "SimState", "build_app", "running_sim"]
+__all__ = ["RunningSim", "SimConfig", "SimState", "build_app", "running_sim", "sim_in_thread"]
 
 
 class SimConfig(BaseModel):
@@ -135,6 +136,7 @@ class RunningSim:
     state: SimState
     host: str
     port: int
+    loop: asyncio.AbstractEventLoop
 
     @property
     def rest_url(self) -> str:
@@ -175,16 +177,18 @@ async def running_sim(
     """Serve the simulator on loopback for the duration of the block."""
     config = config or SimConfig()
     state = build_state(config, flow)
-    runner = web.AppRunner(build_app(state), handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        build_app(state), handle_signals=False, access_log=None, shutdown_timeout=0.5
+    )
     await runner.setup()
     sock = _listening_socket(config.host, config.port)
-    site = web.SockSite(runner, sock, shutdown_timeout=0.5)
+    site = web.SockSite(runner, sock)
     await site.start()
     stepper = None
     if state.market is not None and config.step_ms > 0:
         stepper = asyncio.create_task(_stepper(state, config.step_ms))
     try:
-        yield RunningSim(state, config.host, sock.getsockname()[1])
+        yield RunningSim(state, config.host, sock.getsockname()[1], asyncio.get_running_loop())
     finally:
         if stepper is not None:
             stepper.cancel()
@@ -192,3 +196,40 @@ async def running_sim(
                 await stepper
         await state.hub.drop_all()
         await runner.cleanup()
+
+
+@contextlib.contextmanager
+def sim_in_thread(config: SimConfig | None = None) -> Iterator[RunningSim]:
+    """Serve the simulator from its own event loop in a daemon thread (for sync clients)."""
+    ready: list[RunningSim] = []
+    started = threading.Event()
+    stopping: list[asyncio.Event] = []
+    errors: list[BaseException] = []
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        stopping.append(stop)
+        async with running_sim(config) as sim:
+            ready.append(sim)
+            started.set()
+            await stop.wait()
+
+    def main() -> None:
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # surfaced to the caller below
+            errors.append(exc)
+            started.set()
+
+    thread = threading.Thread(target=main, name="okx_sim", daemon=True)
+    thread.start()
+    started.wait(timeout=10.0)
+    if errors or not ready:
+        raise RuntimeError(f"okx_sim thread failed to start: {errors!r}")
+    sim = ready[0]
+    loop = sim.loop
+    try:
+        yield sim
+    finally:
+        loop.call_soon_threadsafe(stopping[0].set)
+        thread.join(timeout=10.0)

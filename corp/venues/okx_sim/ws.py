@@ -35,6 +35,7 @@ class Conn:
     private: bool
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(SEND_QUEUE_MAX))
     subs: set[tuple[str, str]] = field(default_factory=set)  # (channel, instId or "")
+    args: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     account: str = ""
     conn_id: str = ""
 
@@ -172,6 +173,7 @@ class WsHub:
             self.send(conn, {"event": "unsubscribe", "arg": arg, "connId": conn.conn_id})
             return
         conn.subs.add(key)
+        conn.args[key] = arg
         self.send(conn, {"event": "subscribe", "arg": arg, "connId": conn.conn_id})
         self._initial_push(conn, channel, inst_id)
 
@@ -249,17 +251,16 @@ class WsHub:
                     self.send(conn, top, data=True)
 
     def _publish_order(self, event: SimEvent) -> None:
-        targets = [
-            c
-            for c in self.conns
-            if c.private and c.account == event.account and ("orders", "") in c.subs
-        ]
-        if not targets:
-            return
-        row = order_row(self.state.exchange, event.payload["order"], event.payload["fill"])
-        msg = {"arg": {"channel": "orders", "instType": "ANY"}, "data": [row]}
-        for conn in targets:
-            self.send(conn, msg)
+        row: dict[str, str] | None = None
+        for conn in list(self.conns):
+            if not conn.private or conn.account != event.account:
+                continue
+            for key in (("orders", ""), ("orders", event.inst_id)):
+                if key in conn.subs:
+                    if row is None:
+                        order, fill = event.payload["order"], event.payload["fill"]
+                        row = order_row(self.state.exchange, order, fill)
+                    self.send(conn, {"arg": conn.args[key], "data": [row]})
 
     def _flush_private(self) -> None:
         self._flush_scheduled = False
