@@ -218,3 +218,51 @@ def test_an_event_file_of_the_wrong_dtype_is_rejected_naming_the_field(tmp_path:
     np.save(tmp_path / "bad.npy", np.zeros(3))
     with pytest.raises(DataError, match=r"task\.events_path: .* must hold EVENT_DTYPE"):
         load_events(tmp_path / "bad.npy")
+
+
+def test_inventory_limit_sweep_over_the_real_engine_on_a_flash_crash() -> None:
+    from corp.backtest.calibration_engine import engine_backtester
+    from corp.core import types as ct
+    from corp.core.params import param_vector
+
+    p = replace(
+        PARAMS,
+        stress="flash_crash",
+        duration_secs=1_800.0,
+        event_start_secs=900.0,
+        event_duration_secs=60.0,
+        intensity_multiplier=3.0,
+        sell_share=0.8,
+        spread_multiplier=5.0,
+        depth_multiplier=0.2,
+    )
+    events = generate(p).events
+    base = param_vector(
+        kind=ct.KIND_NAIVE,
+        tick_size=0.1,
+        lot_size=0.01,
+        sigma=p.sigma_quote_per_sqrt_sec,
+        k=0.1,
+        a=1.5,
+        base_size=0.05,
+        inventory_limit=1.0,
+        base_spread_frac=0.0002,
+        max_drawdown_frac=0.5,
+        daily_loss_limit_frac=0.5,
+    )
+    cal = calibrate_inventory_limit(
+        [events],
+        [5, 20, 100],
+        backtester=engine_backtester(base),
+        max_drawdown_limit_pct=0.03,
+        daily_loss_limit_pct=0.03,
+        lot_size_base=0.01,
+        price_quote=50_000.0,
+        stress_drop_pct=0.1,
+        capital_quote=10_000.0,
+    )
+    drawdowns = [r.max_drawdown_pct for r in cal.rows]
+    assert drawdowns == sorted(drawdowns)  # more inventory room, deeper crash losses
+    assert cal.status == "ok"
+    assert cal.proposed_lots == max(int(r.value) for r in cal.rows if r.feasible)
+    assert not cal.rows[-1].feasible
