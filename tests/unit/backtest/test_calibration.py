@@ -266,3 +266,21 @@ def test_inventory_limit_sweep_over_the_real_engine_on_a_flash_crash() -> None:
     assert cal.status == "ok"
     assert cal.proposed_lots == max(int(r.value) for r in cal.rows if r.feasible)
     assert not cal.rows[-1].feasible
+
+
+def test_task_calibrate_runs_through_the_app_entry_point(tmp_path: Path) -> None:
+    from corp.app import execute
+
+    data = to_container(
+        compose_config(
+            [
+                "task=calibrate",
+                "market=hawkes_low",
+                "market.duration_secs=1200",
+                f"task.results_dir={tmp_path}",
+            ]
+        )
+    )
+    outcome = execute(data)
+    assert any(line.startswith("calibration record:") for line in outcome.lines())
+    assert len(list(tmp_path.glob("*-calibrate-*/calibration.json"))) == 1
