@@ -96,20 +96,17 @@ def run_calibration(
         stress_drop_pct=r.stress_drop_pct,
         capital_quote=r.capital_quote,
     )
-    skew = calibrate_skew_factor(
-        events,
-        skew_candidates,
-        backtester=backtester if hasattr(s, "inventory_skew_factor") else None,
-        max_drawdown_limit_pct=r.max_drawdown_pct,
-        daily_loss_limit_pct=r.daily_loss_limit_pct,
-    )
-    if not hasattr(s, "inventory_skew_factor") and backtester is not None:
+    if hasattr(s, "inventory_skew_factor"):
+        skew = calibrate_skew_factor(
+            events,
+            skew_candidates,
+            backtester=backtester,
+            max_drawdown_limit_pct=r.max_drawdown_pct,
+            daily_loss_limit_pct=r.daily_loss_limit_pct,
+        )
+    else:
         skew = SkewCalibration(
-            "skipped",
-            None,
-            (),
-            skew.half_life_weight_per_sec,
-            f"strategy kind {s.kind!r} has no inventory_skew_factor",
+            "skipped", None, (), 0.0, f"strategy kind {s.kind!r} has no inventory_skew_factor"
         )
     return CalibrationResult(
         source, sample, gamma, spread, inventory, skew, calibrate_hawkes(sample)
