@@ -1,0 +1,1 @@
+"""Observability: every Prometheus metric CORP exports lives in :mod:`corp.obs.metrics`."""

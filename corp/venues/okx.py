@@ -1,0 +1,460 @@
+"""The Venue implementation for OKX over ccxt (REST via async_support, streams via ccxt.pro).
+
+One code path for every mode: okx_demo_sim points both ``urls.api`` and ``urls.test`` at the local
+simulator and turns sandbox mode on; okx_demo_api is sandbox mode against OKX's demo hosts;
+okx_live uses ccxt's defaults. Keys come from :class:`OkxCredentials` (environment only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Literal, TypeVar
+
+import ccxt
+import ccxt.async_support as ccxt_async
+import ccxt.pro as ccxt_pro
+import numpy as np
+
+from corp.errors import DataError, TransientVenueError
+from corp.obs.metrics import VenueMetrics
+from corp.venues.backoff import backoff_delay_ms
+from corp.venues.base import (
+    BalanceRow,
+    Fill,
+    OrderAck,
+    OrderRequest,
+    OrderSnapshot,
+    OrderStatus,
+    PositionRow,
+    Reconciliation,
+    validate_client_order_id,
+)
+from corp.venues.classify import EnvelopeGuard, TransientCallError, to_venue_error
+from corp.venues.config import OkxCredentials, VenueConfig
+from corp.venues.throttle import TokenBucket
+
+__all__ = ["OkxVenue", "ccxt_config", "make_exchange"]
+
+T = TypeVar("T")
+POST_ONLY_CANCEL_SOURCE = "31"
+
+
+class CorpOkx(EnvelopeGuard, ccxt_async.okx):  # type: ignore[misc]
+    """ccxt's async okx with the envelope check."""
+
+
+class CorpOkxPro(EnvelopeGuard, ccxt_pro.okx):  # type: ignore[misc]
+    """ccxt.pro's okx with the envelope check and a guard against unparseable frames.
+
+    Stock ccxt decodes each frame inside its receive loop; one frame that is not JSON raises there
+    and silently ends the loop (the socket then dies by keepalive). Here the frame is counted,
+    reported to ``malformed_listeners`` and dropped, and the socket keeps going.
+    """
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config or {})
+        self.malformed_frames = 0
+        self.malformed_listeners: list[Callable[[object, BaseException], None]] = []
+
+    def client(self, url: str) -> Any:
+        client = super().client(url)
+        if not getattr(client, "_corp_guarded", False):
+            client.handle_text_or_binary_message = self._guarded(
+                client.handle_text_or_binary_message
+            )
+            client._corp_guarded = True
+        return client
+
+    def _guarded(self, handle: Callable[[object], None]) -> Callable[[object], None]:
+        def guarded(data: object) -> None:
+            try:
+                handle(data)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+                self.malformed_frames += 1
+                for listener in self.malformed_listeners:
+                    listener(data, exc)
+
+        return guarded
+
+
+class CorpOkxSync(EnvelopeGuard, ccxt.okx):  # type: ignore[misc]
+    """ccxt's sync okx with the envelope check (scripts, benchmarks)."""
+
+
+def ccxt_config(config: VenueConfig, credentials: OkxCredentials) -> dict[str, Any]:
+    """The constructor dict for any ccxt okx class, per the reference's observed facts."""
+    cfg: dict[str, Any] = {
+        "apiKey": credentials.api_key.get_secret_value(),
+        "secret": credentials.secret.get_secret_value(),
+        "password": credentials.passphrase.get_secret_value(),
+        "has": {"fetchCurrencies": False},
+        "options": {
+            "fetchMarkets": {"types": ["spot", "swap"]},
+            "defaultType": "swap",
+            "ws": {"keepAlive": int(config.feed.keepalive_ms)},
+        },
+        "timeout": config.timeout_ms,
+        "enableRateLimit": False,  # our TokenBucket throttles; ccxt's only works if set here
+    }
+    if config.rest_url or config.ws_url:
+        urls: dict[str, str] = {}
+        if config.rest_url:
+            urls["rest"] = config.rest_url
+        if config.ws_url:
+            urls["ws"] = config.ws_url
+        # sandbox mode copies urls.test over urls.api: override both or lose the simulator
+        cfg["urls"] = {"api": dict(urls), "test": dict(urls)}
+    return cfg
+
+
+def make_exchange(
+    config: VenueConfig,
+    credentials: OkxCredentials,
+    kind: Literal["async", "pro", "sync"] = "async",
+) -> Any:
+    """A configured ccxt okx client (sandbox mode for both demo modes)."""
+    cls = {"async": CorpOkx, "pro": CorpOkxPro, "sync": CorpOkxSync}[kind]
+    exchange = cls(ccxt_config(config, credentials))
+    if config.mode in ("okx_demo_sim", "okx_demo_api"):
+        exchange.set_sandbox_mode(True)
+    return exchange
+
+
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+class OkxVenue:
+    """:class:`corp.venues.base.Venue` for OKX through ccxt."""
+
+    name = "okx"
+
+    def __init__(
+        self,
+        config: VenueConfig,
+        credentials: OkxCredentials,
+        *,
+        metrics: VenueMetrics | None = None,
+        seed: int = 0,
+        exchange: Any | None = None,
+    ) -> None:
+        self.config = config
+        self.metrics = metrics or VenueMetrics()
+        self.exchange = exchange if exchange is not None else make_exchange(config, credentials)
+        self.throttle = TokenBucket(config.throttle.rate_per_sec, config.throttle.burst)
+        self.rng = np.random.default_rng(seed)
+        self._counted_rejects: set[str] = set()
+        self._counted_partials: set[str] = set()
+
+    def __repr__(self) -> str:  # never let the ccxt object (which holds keys) into a repr
+        return f"OkxVenue(mode={self.config.mode!r}, rest_url={self.config.rest_url!r})"
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    async def _call(self, op: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """One throttled, timed call; failures become Transient/FatalVenueError with metrics."""
+        waited = await self.throttle.acquire()
+        if waited:
+            self.metrics.throttle_waits.labels(venue=self.name).inc(waited)
+        start = time.perf_counter()
+        try:
+            return await fn()
+        except ccxt.BaseError as exc:
+            raise self._failed(op, exc) from exc
+        except (TimeoutError, OSError) as exc:
+            raise self._failed(op, exc) from exc
+        finally:
+            self.metrics.api_latency.labels(venue=self.name, op=op).observe(
+                time.perf_counter() - start
+            )
+
+    def _failed(self, op: str, exc: BaseException) -> Exception:
+        err = to_venue_error(exc, venue=self.name, op=op)
+        kind = getattr(err, "kind", "exchange")
+        self.metrics.api_errors.labels(venue=self.name, op=op, kind=kind).inc()
+        if kind == "rate_limit":
+            self.metrics.rate_limits.labels(venue=self.name, op=op).inc()
+        return err
+
+    async def _sleep_backoff(self, attempt: int) -> None:
+        await asyncio.sleep(backoff_delay_ms(self.config.backoff, attempt, self.rng) / 1000.0)
+
+    async def _read(self, op: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """A read: safe to repeat, so transient failures are retried with backoff."""
+        attempts = self.config.order_attempts
+        for attempt in range(attempts):
+            try:
+                return await self._call(op, fn)
+            except TransientVenueError:
+                if attempt == attempts - 1:
+                    raise
+                await self._sleep_backoff(attempt)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _market(self, symbol: str) -> dict[str, Any]:
+        try:
+            return self.exchange.market(symbol)
+        except ccxt.BaseError as exc:
+            raise DataError(f"symbol must be a loaded market, was {symbol!r}") from exc
+
+    def _to_amount(self, symbol: str, size_base: float) -> float:
+        """Base units → the venue's amount (contracts for swaps), refusing partial contracts."""
+        market = self._market(symbol)
+        contract = market.get("contractSize") if market.get("contract") else None
+        if not contract:
+            return size_base
+        contracts = size_base / float(contract)
+        if abs(contracts - round(contracts)) > 1e-9 or round(contracts) < 1:
+            raise DataError(
+                f"size_base must be a positive multiple of contractSize={contract} for {symbol}, "
+                f"was {size_base}"
+            )
+        return float(round(contracts))
+
+    def _to_base(self, symbol: str, amount: float | None) -> float:
+        if amount is None:
+            return 0.0
+        market = self._market(symbol)
+        contract = market.get("contractSize") if market.get("contract") else None
+        return float(amount) * float(contract) if contract else float(amount)
+
+    # --- Venue ---------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        await self._read("load_markets", self.exchange.load_markets)
+
+    async def submit(self, request: OrderRequest) -> OrderAck:
+        cid = validate_client_order_id(request.client_order_id)
+        if not (request.price > 0 and request.size_base > 0):
+            raise DataError(
+                f"price and size_base must be > 0, was price={request.price} "
+                f"size_base={request.size_base} <client_order_id={cid}>"
+            )
+        amount = self._to_amount(request.symbol, request.size_base)
+        params = {"clientOrderId": cid, "postOnly": request.post_only}
+        attempts = self.config.order_attempts
+        last: TransientVenueError | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self.metrics.order_retries.labels(venue=self.name).inc()
+            try:
+                raw = await self._call(
+                    "create_order",
+                    lambda: self.exchange.create_order(
+                        request.symbol, "limit", request.side, amount, request.price, params
+                    ),
+                )
+                return OrderAck(cid, str(raw.get("id") or ""), request.symbol)
+            except TransientCallError as exc:
+                last = exc
+                if exc.ambiguous:
+                    existing = await self._lookup_after_ambiguity(request.symbol, cid)
+                    if existing is not None:
+                        return OrderAck(
+                            cid, existing.venue_order_id, request.symbol, duplicate=True
+                        )
+                if attempt < attempts - 1:
+                    await self._sleep_backoff(attempt)
+            except Exception as exc:
+                if getattr(exc, "kind", None) == "duplicate_client_id":
+                    existing = await self.order(request.symbol, cid)
+                    if existing is not None:
+                        return OrderAck(
+                            cid, existing.venue_order_id, request.symbol, duplicate=True
+                        )
+                if getattr(exc, "kind", None) in ("invalid_order", "insufficient_funds"):
+                    reason = str(getattr(exc, "kind", "unknown"))
+                    self.metrics.order_rejects.labels(venue=self.name, reason=reason).inc()
+                raise
+        assert last is not None
+        raise TransientCallError(
+            f"{self.name} submit gave up after {attempts} attempts <client_order_id={cid}>: {last}",
+            kind=last.kind,
+            ambiguous=last.ambiguous,
+        ) from last
+
+    async def _lookup_after_ambiguity(self, symbol: str, cid: str) -> OrderSnapshot | None:
+        """After a timeout/5xx the order may exist: ask by client id (failures → treat as unknown;
+        the venue rejects a duplicate client id, so a blind retry is still safe)."""
+        try:
+            return await self.order(symbol, cid)
+        except TransientVenueError:
+            return None
+
+    async def cancel(self, symbol: str, client_order_id: str) -> bool:
+        cid = validate_client_order_id(client_order_id)
+        try:
+            await self._read(
+                "cancel_order",
+                lambda: self.exchange.cancel_order(None, symbol, {"clientOrderId": cid}),
+            )
+        except Exception as exc:
+            if getattr(exc, "kind", None) == "not_found":
+                return False
+            raise
+        return True
+
+    async def order(self, symbol: str, client_order_id: str) -> OrderSnapshot | None:
+        cid = validate_client_order_id(client_order_id)
+        try:
+            raw = await self._read(
+                "fetch_order",
+                lambda: self.exchange.fetch_order(None, symbol, {"clientOrderId": cid}),
+            )
+        except Exception as exc:
+            if getattr(exc, "kind", None) == "not_found":
+                return None
+            raise
+        return self._snapshot(raw)
+
+    async def open_orders(self, symbol: str) -> list[OrderSnapshot]:
+        raws = await self._read(
+            "fetch_open_orders", lambda: self.exchange.fetch_open_orders(symbol)
+        )
+        return [self._snapshot(raw) for raw in raws]
+
+    async def fills(self, symbol: str, *, limit: int = 100) -> list[Fill]:
+        raws = await self._read(
+            "fetch_my_trades", lambda: self.exchange.fetch_my_trades(symbol, None, limit)
+        )
+        out = []
+        for raw in raws:
+            info = raw.get("info") or {}
+            fee = raw.get("fee") or {}
+            out.append(
+                Fill(
+                    trade_id=str(raw.get("id")),
+                    venue_order_id=str(raw.get("order")),
+                    client_order_id=str(info.get("clOrdId", "")),
+                    symbol=raw["symbol"],
+                    side=raw["side"],
+                    price=float(raw["price"]),
+                    size_base=self._to_base(raw["symbol"], raw.get("amount")),
+                    fee_quote=float(fee.get("cost") or 0.0),
+                    liquidity="maker" if raw.get("takerOrMaker") == "maker" else "taker",
+                    ts_ns=int(raw.get("timestamp") or 0) * 1_000_000,
+                )
+            )
+        out.sort(key=lambda f: (f.ts_ns, f.trade_id), reverse=True)
+        return out
+
+    async def balances(self) -> dict[str, BalanceRow]:
+        raw = await self._read("fetch_balance", self.exchange.fetch_balance)
+        out = {}
+        for ccy, row in raw.items():
+            if (
+                isinstance(row, dict)
+                and "total" in row
+                and ccy not in ("info", "free", "used", "total")
+            ):
+                out[ccy] = BalanceRow(
+                    ccy,
+                    float(row.get("total") or 0),
+                    float(row.get("free") or 0),
+                    float(row.get("used") or 0),
+                )
+        return out
+
+    async def positions(self, symbols: Iterable[str]) -> list[PositionRow]:
+        wanted = list(symbols)
+        raws = await self._read("fetch_positions", lambda: self.exchange.fetch_positions(wanted))
+        out = []
+        for raw in raws:
+            contracts = float(raw.get("contracts") or 0.0)
+            signed = contracts if raw.get("side") != "short" else -contracts
+            out.append(
+                PositionRow(
+                    symbol=raw["symbol"],
+                    size_base=self._to_base(raw["symbol"], signed),
+                    avg_price=float(raw["entryPrice"]) if raw.get("entryPrice") else None,
+                    unrealized_pnl_quote=float(raw.get("unrealizedPnl") or 0.0),
+                )
+            )
+        return out
+
+    async def reconcile(
+        self, symbol: str, known_client_ids: Iterable[str], *, orphan_prefix: str | None = None
+    ) -> Reconciliation:
+        known = {validate_client_order_id(c) for c in known_client_ids}
+        open_now = await self.open_orders(symbol)
+        live = [o for o in open_now if o.client_order_id in known]
+        live_ids = {o.client_order_id for o in live}
+        finished: list[OrderSnapshot] = []
+        never: list[str] = []
+        for cid in sorted(known - live_ids):
+            snap = await self.order(symbol, cid)
+            if snap is None:
+                never.append(cid)
+            else:
+                finished.append(snap)
+        orphans = [
+            o
+            for o in open_now
+            if o.client_order_id not in known
+            and orphan_prefix is not None
+            and o.client_order_id.startswith(orphan_prefix)
+        ]
+        canceled = []
+        for orphan in orphans:
+            if await self.cancel(symbol, orphan.client_order_id):
+                canceled.append(orphan)
+        for outcome, count in (
+            ("finished", len(finished)),
+            ("never_arrived", len(never)),
+            ("orphan_canceled", len(canceled)),
+        ):
+            if count:
+                self.metrics.reconciled_orders.labels(venue=self.name, outcome=outcome).inc(count)
+        return Reconciliation(live, finished, never, canceled)
+
+    async def close(self) -> None:
+        await self.exchange.close()
+
+    # --- parsing -------------------------------------------------------------------------
+
+    def _snapshot(self, raw: dict[str, Any]) -> OrderSnapshot:
+        info = raw.get("info") or {}
+        symbol = raw["symbol"]
+        cid = str(raw.get("clientOrderId") or info.get("clOrdId") or "")
+        state = info.get("state")
+        status: OrderStatus
+        reason = None
+        if state == "partially_filled":
+            status = "partially_filled"
+        elif state == "live":
+            status = "open"
+        elif state == "filled":
+            status = "filled"
+        elif state == "canceled" and info.get("cancelSource") == POST_ONLY_CANCEL_SOURCE:
+            status, reason = "rejected", "post_only"
+        elif state == "canceled":
+            status = "canceled"
+        else:
+            status = {"open": "open", "closed": "filled", "canceled": "canceled"}.get(
+                str(raw.get("status")), "rejected"
+            )
+        key = f"{symbol}|{raw.get('id')}"
+        if status == "rejected" and key not in self._counted_rejects:
+            self._counted_rejects.add(key)
+            self.metrics.order_rejects.labels(venue=self.name, reason=reason or "unknown").inc()
+        filled = self._to_base(symbol, raw.get("filled"))
+        size = self._to_base(symbol, raw.get("amount"))
+        if 0 < filled < size and key not in self._counted_partials:
+            self._counted_partials.add(key)
+            self.metrics.partial_fills.labels(venue=self.name).inc()
+        ts_ms = raw.get("lastUpdateTimestamp") or raw.get("timestamp") or 0
+        return OrderSnapshot(
+            client_order_id=cid,
+            venue_order_id=str(raw.get("id") or ""),
+            symbol=symbol,
+            side=raw["side"],
+            price=float(raw.get("price") or 0.0),
+            size_base=size,
+            filled_base=filled,
+            avg_price=float(raw["average"]) if raw.get("average") else None,
+            status=status,
+            reject_reason=reason,
+            updated_ns=int(ts_ms) * 1_000_000,
+        )
