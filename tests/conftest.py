@@ -22,3 +22,21 @@ def require_binary(name: str) -> str:
             pytest.fail(f"{message} (CORP_REQUIRE_SERVICES=1 makes this a failure)")
         pytest.skip(message)
     return path
+
+
+# Session-scoped real Redis/PostgreSQL for every test package (see tests/fixtures/services.py).
+from tests.fixtures.services import (  # noqa: E402
+    postgres_dsn,
+    postgres_service,
+    redis_service,
+    redis_url,
+)
+
+__all__ = [
+    "REQUIRE_SERVICES",
+    "postgres_dsn",
+    "postgres_service",
+    "redis_service",
+    "redis_url",
+    "require_binary",
+]

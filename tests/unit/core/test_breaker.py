@@ -1,0 +1,111 @@
+"""Circuit breaker: every transition, cooldown, stepwise recovery, kill switch and STOP."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corp.core import types as t
+from corp.core.breaker import breaker_step_nb, new_breaker_state, request_stop_nb, trip_kill_nb
+from corp.core.params import param_vector
+
+SEC = 1_000_000_000
+# capital 10_000, daily loss limit 2% = 200: warning >= 120, reducing >= 170, halted >= 200
+PARAMS = param_vector(
+    initial_capital=10_000.0,
+    daily_loss_limit_frac=0.02,
+    max_drawdown_frac=0.05,
+    warning_ratio=0.6,
+    reducing_ratio=0.85,
+    concentration_limit_frac=0.9,
+    inventory_limit=1.0,
+    cooldown_ns=60 * SEC,
+    recovery_quiet_ns=30 * SEC,
+)
+
+
+def _step(state: np.ndarray, t_secs: float, loss: float = 0.0, inv: float = 0.0) -> int:
+    return breaker_step_nb(PARAMS, state, int(t_secs * SEC), loss, 0.0, inv)
+
+
+def test_breaker_starts_normal_and_stays_normal_without_violations() -> None:
+    state = new_breaker_state()
+    assert _step(state, 1, loss=100.0) == t.CB_NORMAL
+
+
+def test_breaker_walks_up_normal_warning_reducing_halted() -> None:
+    state = new_breaker_state()
+    assert _step(state, 1, loss=130.0) == t.CB_WARNING
+    assert _step(state, 2, loss=180.0) == t.CB_REDUCING
+    assert _step(state, 3, loss=200.0) == t.CB_HALTED
+    assert state[t.B_TRANSITIONS] == 3
+
+
+def test_breaker_escalates_at_once_to_the_violation_severity() -> None:
+    state = new_breaker_state()
+    assert _step(state, 1, loss=250.0) == t.CB_HALTED
+
+
+def test_drawdown_and_concentration_also_trip_the_breaker() -> None:
+    state = new_breaker_state()
+    assert breaker_step_nb(PARAMS, state, SEC, 0.0, 500.0, 0.0) == t.CB_HALTED
+    state = new_breaker_state()
+    assert _step(state, 1, inv=0.95) == t.CB_REDUCING
+
+
+def test_breaker_holds_its_state_until_the_cooldown_elapses() -> None:
+    state = new_breaker_state()
+    _step(state, 0, loss=250.0)
+    assert _step(state, 59, loss=0.0) == t.CB_HALTED  # quiet 59 s >= 30 but cooldown 60 not over
+
+
+def test_breaker_holds_its_state_while_the_last_violation_is_recent() -> None:
+    state = new_breaker_state()
+    _step(state, 0, loss=250.0)
+    _step(state, 50, loss=250.0)  # still violating at 50 s
+    assert _step(state, 61, loss=0.0) == t.CB_HALTED  # cooldown over, but violation 11 s old
+
+
+def test_breaker_never_jumps_from_halted_to_normal() -> None:
+    state = new_breaker_state()
+    _step(state, 0, loss=250.0)
+    assert _step(state, 1000, loss=0.0) == t.CB_REDUCING
+    assert _step(state, 2000, loss=0.0) == t.CB_WARNING
+    assert _step(state, 3000, loss=0.0) == t.CB_NORMAL
+
+
+def test_each_recovery_step_restarts_the_cooldown() -> None:
+    state = new_breaker_state()
+    _step(state, 0, loss=250.0)
+    assert _step(state, 100, loss=0.0) == t.CB_REDUCING
+    assert _step(state, 130, loss=0.0) == t.CB_REDUCING  # 30 s in REDUCING < 60 s cooldown
+    assert _step(state, 160, loss=0.0) == t.CB_WARNING
+
+
+def test_recovery_stops_at_the_level_still_violated() -> None:
+    state = new_breaker_state()
+    _step(state, 0, loss=250.0)
+    assert _step(state, 100, loss=130.0) == t.CB_REDUCING
+    assert _step(state, 200, loss=130.0) == t.CB_WARNING
+    assert _step(state, 300, loss=130.0) == t.CB_WARNING  # the warning violation persists
+
+
+def test_kill_switch_pins_the_breaker_in_halted() -> None:
+    state = new_breaker_state()
+    trip_kill_nb(state, SEC)
+    assert _step(state, 10_000, loss=0.0) == t.CB_HALTED
+    assert state[t.B_KILL] == 1
+
+
+def test_kill_loss_threshold_trips_the_kill_switch() -> None:
+    params = PARAMS.copy()
+    params[t.P_KILL_LOSS_FRAC] = 0.03
+    state = new_breaker_state()
+    breaker_step_nb(params, state, SEC, 300.0, 0.0, 0.0)
+    assert state[t.B_KILL] == 1
+
+
+def test_stop_sets_its_flag_without_changing_the_state() -> None:
+    state = new_breaker_state()
+    request_stop_nb(state)
+    assert state[t.B_STOP] == 1
+    assert state[t.B_STATE] == t.CB_NORMAL
