@@ -407,7 +407,8 @@ class OkxVenue:
         ):
             if count:
                 self.metrics.reconciled_orders.labels(venue=self.name, outcome=outcome).inc(count)
-        return Reconciliation(live, finished, never, canceled)
+        fills = [f for f in await self.fills(symbol) if f.client_order_id in known]
+        return Reconciliation(live, finished, never, canceled, fills)
 
     async def close(self) -> None:
         await self.exchange.close()
