@@ -128,7 +128,11 @@ class SimExchange:
         return inst
 
     def place(self, account: str, req: dict[str, Any]) -> SimResult:
-        """Place one order from an OKX request row; never raises on bad input."""
+        """Place one order from an OKX request row; never raises on bad input.
+
+        Sizes are lots of the instrument (base units for SPOT, contracts for SWAP), for market
+        orders too: unlike OKX's SPOT market buys (quote units by default), which CORP never sends.
+        """
         cl_ord_id = str(req.get("clOrdId") or "")
         try:
             order = self._new_order(account, req, cl_ord_id)

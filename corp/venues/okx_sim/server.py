@@ -153,6 +153,7 @@ class RunningSim:
     host: str
     port: int
     loop: asyncio.AbstractEventLoop
+    sock: socket.socket
 
     @property
     def rest_url(self) -> str:
@@ -204,7 +205,9 @@ async def running_sim(
     if state.market is not None and config.step_ms > 0:
         stepper = asyncio.create_task(_stepper(state, config.step_ms))
     try:
-        yield RunningSim(state, config.host, sock.getsockname()[1], asyncio.get_running_loop())
+        yield RunningSim(
+            state, config.host, sock.getsockname()[1], asyncio.get_running_loop(), sock
+        )
     finally:
         if stepper is not None:
             stepper.cancel()

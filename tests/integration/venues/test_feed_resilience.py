@@ -222,3 +222,16 @@ def test_reconnects_of_many_feeds_are_spread_not_synchronized() -> None:
 
     first_delays = asyncio.run(scenario())
     assert len({round(d, 3) for d in first_delays}) == 5
+
+
+def test_top_of_book_channels_books5_and_bbo_tbt_feed_a_sound_book() -> None:
+    async def scenario(depth: int):
+        async with live_feed(book_depth=depth) as (_, feed):
+            await asyncio.sleep(0.1)
+            return feed.channel, feed.book
+
+    for depth, channel in ((5, "books5"), (1, "bbo-tbt")):
+        got_channel, book = asyncio.run(scenario(depth))
+        assert got_channel == channel
+        assert len(book.bids) == depth
+        assert book.bids[0][0] < book.asks[0][0]
