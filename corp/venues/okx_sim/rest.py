@@ -92,7 +92,7 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
 
 
 class _BadRequest(Exception):
-    pass
+    """A request the simulator cannot parse; answered 400 with OKX code 50014."""
 
 
 def _fault_response(kind: str, status: int) -> web.Response:

@@ -233,3 +233,26 @@ def test_simulator_listening_socket_sets_tcp_nodelay() -> None:
             return sim.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
     assert asyncio.run(scenario()) != 0
+
+
+def test_ccxt_pro_positions_stream_reports_a_new_swap_position() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, alice):
+            pro = make_exchange(venue_config(sim), creds("alice"), "pro")
+            try:
+                await pro.load_markets()
+                pending = asyncio.ensure_future(pro.watch_positions([SWAP]))
+                await asyncio.sleep(0.1)
+                ask = (await alice.exchange.fetch_order_book(SWAP, 1))["asks"][0][0]
+                await alice.submit(OrderRequest(SWAP, "buy", ask, 0.02, "wp1", post_only=False))
+                positions = await asyncio.wait_for(pending, 2.0)
+                while not positions or not positions[-1]["contracts"]:
+                    positions = await asyncio.wait_for(pro.watch_positions([SWAP]), 2.0)
+                return positions
+            finally:
+                await pro.close()
+
+    positions = asyncio.run(scenario())
+    assert positions[-1]["symbol"] == SWAP
+    assert positions[-1]["contracts"] == 2.0
+    assert positions[-1]["side"] == "long"
