@@ -133,3 +133,19 @@ def test_reconcile_returns_fills_that_happened_while_the_engine_was_not_looking(
     assert [(f.client_order_id, f.size_base) for f in result.fills] == [
         ("runFill1", pytest.approx(0.006))
     ]
+
+
+@pytest.mark.parametrize(
+    ("price", "size"), [(float("nan"), 0.01), (float("inf"), 0.01), (29_000.0, 0.0)]
+)
+def test_non_finite_or_non_positive_order_is_refused_before_sending(
+    price: float, size: float
+) -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            before = sim.state.rest_requests
+            with pytest.raises(ValueError, match="must be finite and > 0"):
+                await venue.submit(OrderRequest(SPOT, "buy", price, size, "nanord1"))
+            return sim.state.rest_requests - before
+
+    assert asyncio.run(scenario()) == 0
