@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 import socket
 from typing import Any
@@ -28,6 +29,8 @@ from chaos.toxiproxy.metrics import ProxyMetrics
 from chaos.toxiproxy.toxics import TOXIC_TYPES, Toxic
 
 __all__ = ["DEFAULT_LISTEN", "Proxy", "ProxyCollection", "split_host_port"]
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_LISTEN = "127.0.0.1:0"
 """Listen address when a request gives none (Go would bind every interface; we stay on loopback)."""
@@ -126,6 +129,7 @@ class Proxy:
         self._server = server
         self.listen = _format_address(server.sockets[0].getsockname())
         self.enabled = True
+        _log.info("started proxy %s on %s -> %s", self.name, self.listen, self.upstream)
 
     async def stop(self) -> None:
         """Close the listener and every live connection; toxics are kept."""
@@ -140,6 +144,7 @@ class Proxy:
         for conn in list(self.connections):
             conn.teardown()
         self.connections.clear()
+        _log.info("terminated proxy %s on %s", self.name, self.listen)
 
     async def update(self, listen: str, upstream: str, enabled: bool) -> None:
         """Change listen/upstream (restarting the listener) and/or toggle ``enabled``."""
@@ -167,8 +172,14 @@ class Proxy:
         try:
             host, port = split_host_port(self.upstream)
             upstream = await asyncio.open_connection(host, port)
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
             # The client's connect succeeded; it now reads EOF, as with real Toxiproxy.
+            _log.warning(
+                "proxy %s: unable to open connection to upstream %s: %s",
+                self.name,
+                self.upstream,
+                exc,
+            )
             writer.close()
             return
         except asyncio.CancelledError:
