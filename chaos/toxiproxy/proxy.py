@@ -24,8 +24,9 @@ from chaos.toxiproxy.errors import (
     toxic_already_exists,
     toxic_not_found,
 )
-from chaos.toxiproxy.link import Connection, Direction
+from chaos.toxiproxy.link import Connection, Link
 from chaos.toxiproxy.metrics import ProxyMetrics
+from chaos.toxiproxy.stage import Direction
 from chaos.toxiproxy.toxics import TOXIC_TYPES, Toxic
 
 __all__ = ["DEFAULT_LISTEN", "Proxy", "ProxyCollection", "split_host_port"]
@@ -199,7 +200,7 @@ class Proxy:
     def connection_closed(self, conn: Connection) -> None:
         self.connections.discard(conn)
 
-    def _live_links(self, direction: Direction) -> list[Any]:
+    def _live_links(self, direction: Direction) -> list[Link]:
         return [c.links[direction] for c in self.connections if not c.closed]
 
     # --- toxics ------------------------------------------------------------------------------

@@ -118,7 +118,8 @@ def test_update_toxic_merges_attributes_on_the_live_connection(
         updated = proxy.update_toxic("lat", attributes={"latency": 400})
         after = round_trip_secs(sock)
     assert updated.attributes == {"latency": 400, "jitter": 0}
-    assert after - before >= 0.3
+    assert before < 0.3
+    assert after >= 0.39
 
 
 def test_update_toxic_of_a_missing_toxic_names_it_in_a_chaos_error(
@@ -278,7 +279,8 @@ def test_function_api_drives_a_link_through_its_whole_life(
         slow = round_trip_secs(sock)
         faults.update_toxic(control, "link", "slow", attributes={"latency": 0})
         fast = round_trip_secs(sock)
-    assert slow - fast >= 0.2
+    assert slow >= 0.29
+    assert fast < 0.2
     faults.remove_toxic(control, "link", "slow")
     faults.set_enabled(control, "link", enabled=False)
     with pytest.raises(ConnectionRefusedError):

@@ -602,7 +602,9 @@ def test_latency_added_to_a_live_connection_delays_later_data(
         before = round_trip_secs(sock)
         echo_proxy.add_toxic(type="latency", attributes={"latency": 400})
         after = round_trip_secs(sock)
-    assert after - before >= 0.3
+    # The toxic guarantees the floor; the margin below it only has to absorb load.
+    assert before < 0.3
+    assert after >= 0.39
 
 
 def test_latency_update_applies_to_a_live_connection(
@@ -613,7 +615,8 @@ def test_latency_update_applies_to_a_live_connection(
         before = round_trip_secs(sock)
         backend.patch("/proxies/echo/toxics/lat", json={"attributes": {"latency": 400}})
         after = round_trip_secs(sock)
-    assert after - before >= 0.3
+    assert before < 0.3
+    assert after >= 0.39
 
 
 def test_removing_latency_from_a_live_connection_makes_it_fast_again(
@@ -624,7 +627,8 @@ def test_removing_latency_from_a_live_connection_makes_it_fast_again(
         slow = round_trip_secs(sock)
         echo_proxy.destroy_toxic("lat")
         fast = round_trip_secs(sock)
-    assert slow - fast >= 0.3
+    assert slow >= 0.39
+    assert fast < 0.3
 
 
 def test_two_latency_toxics_add_up(echo_proxy: toxiproxy.Proxy) -> None:
@@ -633,7 +637,8 @@ def test_two_latency_toxics_add_up(echo_proxy: toxiproxy.Proxy) -> None:
         echo_proxy.add_toxic(type="latency", name="a", attributes={"latency": 250})
         echo_proxy.add_toxic(type="latency", name="b", attributes={"latency": 250})
         after = round_trip_secs(sock)
-    assert after - before >= 0.4
+    assert before < 0.3
+    assert after >= 0.45
 
 
 def test_live_toxic_changes_lose_and_reorder_no_data(
@@ -670,8 +675,9 @@ def test_bandwidth_paces_the_stream(echo_proxy: toxiproxy.Proxy) -> None:
         unpaced = round_trip_secs(sock, payload)
         echo_proxy.add_toxic(type="bandwidth", stream="upstream", attributes={"rate": 100})
         paced = round_trip_secs(sock, payload)
-    # 50 kB at 100 KB/s is 0.5 s
-    assert paced - unpaced >= 0.35
+    # 50 kB at 100 KB/s takes 0.5 s
+    assert unpaced < 0.3
+    assert paced >= 0.4
 
 
 def test_slicer_delivers_the_data_in_several_smaller_writes(
@@ -711,7 +717,8 @@ def test_slow_close_delays_the_close(backend: Backend) -> None:
             started = time.monotonic()
             assert recv_until_eof(sock) == b"bye"
             delayed = time.monotonic() - started
-    assert delayed - prompt >= 0.35
+    assert prompt < 0.3
+    assert delayed >= 0.45
 
 
 def test_timeout_toxic_drops_data_and_closes_after_the_timeout(
