@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chaos.toxiproxy import ThreadedToxiproxyServer, ToxiproxyServer
@@ -214,6 +214,7 @@ def test_cli_serves_the_api_on_an_ephemeral_port_and_exits_on_sigterm() -> None:
                 proc.wait(5)
 
 
+@settings(deadline=None, max_examples=60)  # no per-example deadline on a loaded machine
 @given(
     average=st.integers(1, 500),
     variation=st.integers(0, 600),
