@@ -381,9 +381,14 @@ def update_toxic(
     return control.proxy(proxy).update_toxic(name, attributes=attributes, toxicity=toxicity)
 
 
-def remove_toxic(control: ToxiproxyClient, proxy: str, name: str) -> None:
-    """Remove toxic ``name`` from proxy ``proxy`` (ChaosError when either is missing)."""
-    control.proxy(proxy).remove_toxic(name)
+def remove_toxic(
+    control: ToxiproxyClient, proxy: str, name: str, *, missing_ok: bool = False
+) -> None:
+    """Remove toxic ``name`` from proxy ``proxy``.
+
+    ChaosError when either is missing, unless ``missing_ok`` (a rollback after a /reset).
+    """
+    control.proxy(proxy).remove_toxic(name, missing_ok=missing_ok)
 
 
 def reset(control: ToxiproxyClient) -> None:

@@ -291,6 +291,16 @@ def test_function_api_drives_a_link_through_its_whole_life(
     assert control.proxy("link").toxics() == {}
 
 
+def test_function_api_removes_a_toxic_already_gone_only_when_told_so(
+    backend: Backend, echo_server: LoopbackServer
+) -> None:
+    control = faults.ProxyControl(backend.url)
+    faults.create_proxy(control, "link", "127.0.0.1:0", echo_server.address)
+    faults.remove_toxic(control, "link", "never_added", missing_ok=True)
+    with pytest.raises(ChaosError, match=r"remove toxic 'never_added'.*toxic not found"):
+        faults.remove_toxic(control, "link", "never_added")
+
+
 def test_function_api_names_a_missing_link(backend: Backend) -> None:
     control = faults.ProxyControl(backend.url)
     with pytest.raises(ChaosError, match=r"no proxy 'ghost'"):

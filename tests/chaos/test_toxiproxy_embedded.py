@@ -97,7 +97,7 @@ def test_async_server_binds_an_ephemeral_port_and_stops_cleanly() -> None:
         return port, response.status_code, refused
 
     port, status, refused = asyncio.run(scenario())
-    assert port > 0
+    assert port != 0
     assert status == 200
     assert refused
 
@@ -108,6 +108,14 @@ def _refuses(host: str, port: int) -> bool:
             return False
     except OSError:
         return True
+
+
+def test_threaded_server_reports_the_address_it_bound() -> None:
+    with ThreadedToxiproxyServer(port=0) as server:
+        host, port = server.address.rsplit(":", 1)
+        assert (host, int(port)) == ("127.0.0.1", server.port)
+        assert server.port != 0
+        assert not _refuses(host, server.port)
 
 
 def test_metrics_can_be_turned_off_and_then_are_404() -> None:
