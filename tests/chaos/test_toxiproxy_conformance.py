@@ -321,6 +321,17 @@ def test_toxic_create_returns_200_with_default_name_and_every_attribute_zero_fil
     }
 
 
+def test_toxic_json_matches_names_case_insensitively_and_ignores_unknown_fields(
+    backend: Backend, echo_proxy: toxiproxy.Proxy
+) -> None:
+    response = backend.post(
+        "/proxies/echo/toxics",
+        json={"TYPE": "latency", "Attributes": {"LATENCY": 5, "colour": 1}, "extra": True},
+    )
+    assert response.status_code == 200
+    assert response.json()["attributes"] == {"latency": 5, "jitter": 0}
+
+
 def test_explicit_toxicity_zero_is_kept(backend: Backend, echo_proxy: toxiproxy.Proxy) -> None:
     response = backend.post("/proxies/echo/toxics", json={"type": "noop", "toxicity": 0})
     assert response.json()["toxicity"] == 0
