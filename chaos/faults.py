@@ -195,10 +195,12 @@ class ToxiproxyClient:
             try:
                 yield shim
             except (ProxyExists, NotFound, InvalidToxic) as exc:
-                status = shim.last.status_code if shim.last is not None else "?"
                 body = exc.args[0] if exc.args else b""
+                # The client raises ProxyExists itself (before any POST) when a name is taken.
+                failed = shim.last is not None and shim.last.status_code >= 400
+                status = f"HTTP {shim.last.status_code}: " if failed and shim.last else ""
                 raise ChaosError(
-                    f"toxiproxy {operation} failed: HTTP {status}: {_server_message(body)} "
+                    f"toxiproxy {operation} failed: {status}{_server_message(body)} "
                     f"<server={self.url}>"
                 ) from exc
             except requests.Timeout as exc:

@@ -160,7 +160,7 @@ def test_enable_on_a_taken_port_is_a_chaos_error(
 
 def test_duplicate_proxy_is_a_chaos_error(tp: ToxiproxyClient, echo_server: LoopbackServer) -> None:
     tp.create_proxy("dup", echo_server.address)
-    with pytest.raises(ChaosError, match=r"create proxy 'dup'"):
+    with pytest.raises(ChaosError, match=r"create proxy 'dup' failed: This proxy already exists"):
         tp.create_proxy("dup", echo_server.address)
 
 
