@@ -197,8 +197,8 @@ class ToxiproxyClient:
             except (ProxyExists, NotFound, InvalidToxic) as exc:
                 body = exc.args[0] if exc.args else b""
                 # The client raises ProxyExists itself (before any POST) when a name is taken.
-                failed = shim.last is not None and shim.last.status_code >= 400
-                status = f"HTTP {shim.last.status_code}: " if failed and shim.last else ""
+                last = shim.last  # (a Response is falsy when its status is >= 400)
+                status = f"HTTP {last.status_code}: " if last is not None and not last.ok else ""
                 raise ChaosError(
                     f"toxiproxy {operation} failed: {status}{_server_message(body)} "
                     f"<server={self.url}>"
