@@ -83,6 +83,7 @@ DEFAULTS: Mapping[str, float] = {
     "hawkes_beta": 1.0,
     "vol_ewma_halflife_ns": 60_000_000_000,
     "markout_ns": 1_000_000_000,
+    "inventory_unit": 1.0,
 }
 
 if set(DEFAULTS) != set(PARAM_NAMES) or len(PARAM_NAMES) != t.N_PARAMS:
@@ -102,7 +103,14 @@ def param_vector(**values: float) -> np.ndarray:
         if not math.isfinite(value):
             raise ValueError(f"engine parameter {name} must be finite, was {value}")
         vec[index] = value
-    for name in ("tick_size", "lot_size", "k", "inventory_limit", "initial_capital"):
+    for name in (
+        "tick_size",
+        "lot_size",
+        "k",
+        "inventory_limit",
+        "initial_capital",
+        "inventory_unit",
+    ):
         if vec[PARAM_NAMES[name]] <= 0.0:
             raise ValueError(f"engine parameter {name} must be > 0, was {vec[PARAM_NAMES[name]]}")
     if not 0 <= vec[t.P_KIND] < t.N_KINDS:
