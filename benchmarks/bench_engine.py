@@ -67,6 +67,7 @@ def corp_params(requote_interval_ns: int) -> np.ndarray:
     """AS with the shared settings; breaker limits off so both engines quote the whole stream."""
     return param_vector(
         kind=ct.KIND_AS,
+        base_spread_frac=0.0,  # no width floor: hftbacktest's strategy has none
         tick_size=SHARED["tick_size"],
         lot_size=SHARED["lot_size"],
         gamma=SHARED["gamma"],

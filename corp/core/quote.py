@@ -272,6 +272,14 @@ def raw_quote_nb(
         reservation = mid - params[P_INVENTORY_SKEW_FACTOR] * (q / params[P_INVENTORY_LIMIT]) * half
         bid = reservation - half
         ask = reservation + half
+    if kind in (KIND_AS, KIND_GLFT, KIND_INTEGRATED, KIND_FAST_INTEGRATED):
+        # base_spread is a floor on the model's quoted width (conf: "floor on the quoted width")
+        floor_half = 0.5 * mid * params[P_BASE_SPREAD_FRAC]
+        if 0.5 * (ask - bid) < floor_half:
+            centre = 0.5 * (bid + ask)
+            bid = centre - floor_half
+            ask = centre + floor_half
+            half = floor_half
     out[Q_BID_PX] = bid
     out[Q_ASK_PX] = ask
     out[Q_RESERVATION_PX] = reservation

@@ -150,6 +150,11 @@ def raw_quote(
         half = mid * p[t.P_BASE_SPREAD_FRAC] / 2.0
         r = mid - p[t.P_INVENTORY_SKEW_FACTOR] * (q / p[t.P_INVENTORY_LIMIT]) * half
         bid, ask = r - half, r + half
+    if kind in (t.KIND_AS, t.KIND_GLFT, t.KIND_INTEGRATED, t.KIND_FAST_INTEGRATED):
+        floor_half = mid * p[t.P_BASE_SPREAD_FRAC] / 2.0
+        if (ask - bid) / 2.0 < floor_half:
+            centre = (bid + ask) / 2.0
+            bid, ask, half = centre - floor_half, centre + floor_half, floor_half
     return {"bid": bid, "ask": ask, "reservation": r, "half": half, "hedge": hedge}
 
 
