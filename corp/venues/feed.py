@@ -85,7 +85,11 @@ def validate_book(book: Any, *, levels: int = 20) -> str | None:
 
 
 class MarketDataFeed:
-    """Keeps one symbol's order book from a ccxt.pro exchange, with reconnect and staleness."""
+    """Keeps one symbol's order book from a ccxt.pro exchange, with reconnect and staleness.
+
+    The feed owns its exchange object (it closes its sockets to force a redial and closes it on
+    :meth:`stop`): give each feed its own ``make_exchange(config, credentials, "pro")``.
+    """
 
     def __init__(
         self,

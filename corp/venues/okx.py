@@ -8,6 +8,7 @@ okx_live uses ccxt's defaults. Keys come from :class:`OkxCredentials` (environme
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal, TypeVar
@@ -227,9 +228,14 @@ class OkxVenue:
 
     async def submit(self, request: OrderRequest) -> OrderAck:
         cid = validate_client_order_id(request.client_order_id)
-        if not (request.price > 0 and request.size_base > 0):
+        if not (
+            math.isfinite(request.price)
+            and math.isfinite(request.size_base)
+            and request.price > 0
+            and request.size_base > 0
+        ):
             raise DataError(
-                f"price and size_base must be > 0, was price={request.price} "
+                f"price and size_base must be finite and > 0, was price={request.price} "
                 f"size_base={request.size_base} <client_order_id={cid}>"
             )
         amount = self._to_amount(request.symbol, request.size_base)
@@ -407,7 +413,8 @@ class OkxVenue:
         ):
             if count:
                 self.metrics.reconciled_orders.labels(venue=self.name, outcome=outcome).inc(count)
-        return Reconciliation(live, finished, never, canceled)
+        fills = [f for f in await self.fills(symbol) if f.client_order_id in known]
+        return Reconciliation(live, finished, never, canceled, fills)
 
     async def close(self) -> None:
         await self.exchange.close()

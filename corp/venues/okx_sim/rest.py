@@ -46,6 +46,8 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
                 if not key or not request.headers.get("OK-ACCESS-PASSPHRASE"):
                     return envelope([], "50113", "Invalid Sign: missing credentials", 401)
                 request[ACCOUNT] = key
+                if state.over_limit(key):
+                    return envelope([], "50011", "Too Many Requests", 429)
             try:
                 return await handler(request)
             except _BadRequest as exc:
@@ -90,7 +92,7 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
 
 
 class _BadRequest(Exception):
-    pass
+    """A request the simulator cannot parse; answered 400 with OKX code 50014."""
 
 
 def _fault_response(kind: str, status: int) -> web.Response:

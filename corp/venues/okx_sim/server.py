@@ -32,6 +32,7 @@ from corp.venues.okx_sim.flow import FlowSource, HawkesFlow
 from corp.venues.okx_sim.market import HOUSE, TAKER, BackgroundMarket
 from corp.venues.okx_sim.rest import add_rest_routes
 from corp.venues.okx_sim.ws import WsHub
+from corp.venues.throttle import TokenBucket
 
 __all__ = ["RunningSim", "SimConfig", "SimState", "build_app", "running_sim", "sim_in_thread"]
 
@@ -65,6 +66,10 @@ class SimConfig(BaseModel):
     """Maker fee as a fraction of notional; negative = rebate (default -0.5 bps)."""
     taker_fee_rate: Decimal = Decimal("0.0005")
     """Taker fee as a fraction of notional (default 5 bps)."""
+    account_rate_per_sec: Annotated[float, Field(gt=0)] | None = None
+    """Private requests per second per API key before answering 429/50011 (None = no limit)."""
+    account_burst: Annotated[int, Field(ge=1)] = 20
+    """Back-to-back private requests allowed per API key after a quiet period (default 20)."""
 
 
 @dataclass
@@ -77,6 +82,7 @@ class SimState:
     market: BackgroundMarket | None
     hub: WsHub = field(init=False)
     rest_requests: int = 0
+    limits: dict[str, TokenBucket] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def loop_call(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -84,6 +90,16 @@ class SimState:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def over_limit(self, account: str) -> bool:
+        """True when ``account`` exceeded its private request rate (the venue's own limiter)."""
+        rate = self.config.account_rate_per_sec
+        if rate is None:
+            return False
+        bucket = self.limits.get(account)
+        if bucket is None:
+            bucket = self.limits[account] = TokenBucket(rate, self.config.account_burst)
+        return bucket.try_take() > 0
 
     def step_market(self, secs: float) -> int:
         if self.market is None:
@@ -137,6 +153,7 @@ class RunningSim:
     host: str
     port: int
     loop: asyncio.AbstractEventLoop
+    sock: socket.socket
 
     @property
     def rest_url(self) -> str:
@@ -188,7 +205,9 @@ async def running_sim(
     if state.market is not None and config.step_ms > 0:
         stepper = asyncio.create_task(_stepper(state, config.step_ms))
     try:
-        yield RunningSim(state, config.host, sock.getsockname()[1], asyncio.get_running_loop())
+        yield RunningSim(
+            state, config.host, sock.getsockname()[1], asyncio.get_running_loop(), sock
+        )
     finally:
         if stepper is not None:
             stepper.cancel()

@@ -195,7 +195,7 @@ class WsHub:
         elif channel == "account":
             self._push_account(conn)
         elif channel == "positions":
-            self._push_positions(conn)
+            self._push_positions(conn, (channel, inst_id))
 
     # --- outbound ------------------------------------------------------------------------
 
@@ -269,20 +269,24 @@ class WsHub:
         for conn in list(self.conns):
             if not conn.private:
                 continue
-            if conn.account in accounts and ("account", "") in conn.subs:
-                self._push_account(conn)
-            if conn.account in positions and ("positions", "") in conn.subs:
-                self._push_positions(conn)
+            for key in list(conn.subs):
+                if key[0] == "account" and conn.account in accounts:
+                    self._push_account(conn)
+                elif key[0] == "positions" and conn.account in positions:
+                    self._push_positions(conn, key)
 
     def _push_account(self, conn: Conn) -> None:
         ex = self.state.exchange
         row = balance_row(ex.account(conn.account), ex.clock_ms())
-        self.send(conn, {"arg": {"channel": "account"}, "data": [row]})
+        self.send(
+            conn, {"arg": conn.args.get(("account", ""), {"channel": "account"}), "data": [row]}
+        )
 
-    def _push_positions(self, conn: Conn) -> None:
+    def _push_positions(self, conn: Conn, key: tuple[str, str]) -> None:
         ex = self.state.exchange
-        rows = position_rows(ex, ex.account(conn.account), None, ex.clock_ms())
-        self.send(conn, {"arg": {"channel": "positions", "instType": "ANY"}, "data": rows})
+        inst_ids = [key[1]] if key[1] else None
+        rows = position_rows(ex, ex.account(conn.account), inst_ids, ex.clock_ms())
+        self.send(conn, {"arg": conn.args[key], "data": rows})
 
 
 def _malformed(kind: str, inst_id: str, payload: dict[str, Any]) -> dict[str, Any] | str:

@@ -38,8 +38,8 @@ def venue_config(sim: RunningSim, **overrides: Any) -> VenueConfig:
         "backoff": FAST_BACKOFF,
         "feed": FeedConfig(
             data_idle_timeout_ms=300.0,
-            dead_peer_timeout_ms=600.0,
-            keepalive_ms=150.0,
+            dead_peer_timeout_ms=1_000.0,
+            keepalive_ms=300.0,  # ccxt fails a socket after 2x without pong: 600 ms, CI-tolerant
             backoff=BackoffConfig(initial_ms=20.0, max_ms=80.0, jitter_pct=25.0),
         ),
     }

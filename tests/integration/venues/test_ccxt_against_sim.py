@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 
@@ -205,3 +206,53 @@ def test_ccxt_pro_balance_stream_reports_the_account() -> None:
 
     balance = asyncio.run(scenario())
     assert balance["USDT"]["total"] == 1_000_000.0
+
+
+def test_ccxt_pro_trades_stream_reports_a_taker_trade() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, alice):
+            pro = make_exchange(venue_config(sim), creds("watcher"), "pro")
+            try:
+                await pro.load_markets()
+                pending = asyncio.ensure_future(pro.watch_trades(SPOT))
+                await asyncio.sleep(0.1)
+                ask = (await alice.exchange.fetch_order_book(SPOT, 1))["asks"][0][0]
+                await alice.submit(OrderRequest(SPOT, "buy", ask, 0.001, "tt1", post_only=False))
+                return ask, await asyncio.wait_for(pending, 2.0)
+            finally:
+                await pro.close()
+
+    ask, trades = asyncio.run(scenario())
+    assert trades[-1]["price"] == ask
+    assert trades[-1]["side"] == "buy"
+
+
+def test_simulator_listening_socket_sets_tcp_nodelay() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, _):
+            return sim.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+    assert asyncio.run(scenario()) != 0
+
+
+def test_ccxt_pro_positions_stream_reports_a_new_swap_position() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, alice):
+            pro = make_exchange(venue_config(sim), creds("alice"), "pro")
+            try:
+                await pro.load_markets()
+                pending = asyncio.ensure_future(pro.watch_positions([SWAP]))
+                await asyncio.sleep(0.1)
+                ask = (await alice.exchange.fetch_order_book(SWAP, 1))["asks"][0][0]
+                await alice.submit(OrderRequest(SWAP, "buy", ask, 0.02, "wp1", post_only=False))
+                positions = await asyncio.wait_for(pending, 2.0)
+                while not positions or not positions[-1]["contracts"]:
+                    positions = await asyncio.wait_for(pro.watch_positions([SWAP]), 2.0)
+                return positions
+            finally:
+                await pro.close()
+
+    positions = asyncio.run(scenario())
+    assert positions[-1]["symbol"] == SWAP
+    assert positions[-1]["contracts"] == 2.0
+    assert positions[-1]["side"] == "long"

@@ -8,7 +8,7 @@ import pytest
 
 from corp.errors import TransientVenueError
 from corp.venues.base import OrderRequest
-from tests.integration.venues.conftest import SPOT, admin, sample, sim_venue
+from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue
 
 SLOW_SUBMIT = {"kind": "slow", "delay_ms": 300, "path_contains": "batch-orders"}
 
@@ -116,6 +116,36 @@ def test_invalid_client_order_id_is_refused_before_anything_is_sent() -> None:
                 ValueError, match="client_order_id must be 1-32 ASCII alphanumerics"
             ):
                 await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "bad-id_with-dash"))
+            return sim.state.rest_requests - before
+
+    assert asyncio.run(scenario()) == 0
+
+
+def test_reconcile_returns_fills_that_happened_while_the_engine_was_not_looking() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, alice), extra_venue(sim, "bob") as bob:
+            await alice.submit(OrderRequest(SPOT, "buy", 29_999.0, 0.01, "runFill1"))
+            await bob.submit(OrderRequest(SPOT, "sell", 29_999.0, 0.006, "bobT1", post_only=False))
+            return await alice.reconcile(SPOT, ["runFill1"], orphan_prefix="run")
+
+    result = asyncio.run(scenario())
+    assert [o.status for o in result.live] == ["partially_filled"]
+    assert [(f.client_order_id, f.size_base) for f in result.fills] == [
+        ("runFill1", pytest.approx(0.006))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("price", "size"), [(float("nan"), 0.01), (float("inf"), 0.01), (29_000.0, 0.0)]
+)
+def test_non_finite_or_non_positive_order_is_refused_before_sending(
+    price: float, size: float
+) -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            before = sim.state.rest_requests
+            with pytest.raises(ValueError, match="must be finite and > 0"):
+                await venue.submit(OrderRequest(SPOT, "buy", price, size, "nanord1"))
             return sim.state.rest_requests - before
 
     assert asyncio.run(scenario()) == 0

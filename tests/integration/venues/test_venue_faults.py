@@ -9,6 +9,8 @@ import pytest
 
 from corp.errors import FatalVenueError, TransientVenueError
 from corp.venues.base import OrderRequest
+from corp.venues.config import ThrottleConfig
+from corp.venues.okx_sim.server import SimConfig
 from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue
 
 NO_RETRY = {"order_attempts": 1}
@@ -141,3 +143,22 @@ def test_partial_fill_fault_leaves_resting_orders_partially_filled_and_counts_th
     assert snap.status == "partially_filled"
     assert snap.filled_base == pytest.approx(0.005)
     assert partials == 1.0
+
+
+def test_client_throttle_keeps_a_burst_under_the_venues_rate_limit() -> None:
+    async def scenario(rate_per_sec: float) -> tuple[int, float]:
+        sim_config = SimConfig(seed=7, step_ms=0, account_rate_per_sec=20.0, account_burst=5)
+        throttle = ThrottleConfig(rate_per_sec=rate_per_sec, burst=5)
+        async with sim_venue(sim_config=sim_config, throttle=throttle, order_attempts=1) as (_, v):
+            refused = 0
+            for i in range(15):
+                try:
+                    await v.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.001, f"thr{i}"))
+                except TransientVenueError:
+                    refused += 1
+            return refused, sample(v, "corp_venue_rate_limits_total", op="create_order")
+
+    assert asyncio.run(scenario(15.0)) == (0, 0.0)
+    refused, limited = asyncio.run(scenario(10_000.0))
+    assert refused > 0
+    assert limited == float(refused)

@@ -1,4 +1,4 @@
-"""The simulator's seeded Hawkes order flow."""
+"""The simulator's seeded Hawkes order flow (drawn from corp.quant.hawkes.simulate)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,15 @@ def test_excitation_clusters_arrivals_more_than_poisson() -> None:
     mean = sum(counts) / len(counts)
     var = sum((c - mean) ** 2 for c in counts) / len(counts)
     assert var / mean > 1.5  # Poisson would give a dispersion index of 1
+
+
+def test_regime_switch_changes_the_rate_from_the_switch_on() -> None:
+    flow = HawkesFlow(mu_per_sec=2.0, alpha_per_sec=0.0, beta_per_sec=1.0, seed=4)
+    calm = len(flow.arrivals(0.0, 100.0))
+    flow.set_regime(40.0, 0.0, 1.0)
+    busy = len(flow.arrivals(100.0, 200.0))
+    assert calm == pytest.approx(200, rel=0.25)
+    assert busy == pytest.approx(4_000, rel=0.1)
 
 
 def test_non_stationary_regime_is_rejected_naming_alpha_and_beta() -> None:
