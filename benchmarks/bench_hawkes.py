@@ -111,7 +111,8 @@ def ensure_peer_venv() -> tuple[Path | None, list[str]]:
         res = subprocess.run([str(py), *step], capture_output=True, text=True, check=False)
         if res.returncode != 0:
             notes.append(f"'{' '.join(step[2:])}' failed: {res.stderr.strip().splitlines()[-1:]}")
-    stamp.touch()
+    if not notes:
+        stamp.touch()  # retry the installs next time if any failed
     return py, notes
 
 

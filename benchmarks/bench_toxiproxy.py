@@ -1,23 +1,27 @@
 """Throughput and added latency of the embedded Toxiproxy (no toxic) against direct loopback.
 
-Both runs happen in this process against the same real TCP servers on 127.0.0.1: the baseline
-connects to the server directly, the proxied run goes through a proxy of the embedded server
-(which runs on its own event loop thread, as the harness's in-process server does).
+All runs use the same real TCP servers on 127.0.0.1 from this process: the baseline connects
+directly; the proxied runs go through a proxy of the embedded server, first on its own event-loop
+thread in this process (``ThreadedToxiproxyServer``), then as the CLI in a subprocess (how the
+harness runs it, with no GIL shared with the clients).
 
     .venv/bin/python benchmarks/bench_toxiproxy.py [--megabytes 64] [--round-trips 2000]
 
-Prints MB/s and round-trip times (median, p99) for each, and the ratios proxied/direct.
+Prints MB/s and round-trip times (median, p99) for each, and the ratios to direct.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -135,6 +139,50 @@ def _p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98]
 
 
+def _create_proxies(api_url: str, upstreams: dict[str, str]) -> dict[str, str]:
+    listens = {}
+    for name, upstream in upstreams.items():
+        response = requests.post(
+            api_url + "/proxies", json={"name": name, "upstream": upstream}, timeout=5
+        )
+        response.raise_for_status()
+        listens[name] = response.json()["listen"]
+    return listens
+
+
+@contextlib.contextmanager
+def _in_thread() -> Iterator[str]:
+    with ThreadedToxiproxyServer(port=0) as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def _in_subprocess() -> Iterator[str]:
+    """The CLI as the harness runs it: its own process, so no GIL shared with the clients."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "chaos.toxiproxy_server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline().strip()
+            if not line.startswith("listening on "):
+                raise RuntimeError(f"server did not start: {line!r}")
+            yield "http://" + line.removeprefix("listening on ")
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+@dataclass
+class _Row:
+    label: str
+    mb_per_sec: float
+    rtt_us: list[float]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=64, help="data per throughput run")
@@ -143,38 +191,35 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sink, echo = _Server(_sink), _Server(_echo)
-    with ThreadedToxiproxyServer(port=0) as server:
-        proxies = {}
-        for name, upstream in (("sink", sink.address), ("echo", echo.address)):
-            response = requests.post(
-                server.url + "/proxies", json={"name": name, "upstream": upstream}, timeout=5
-            )
-            response.raise_for_status()
-            proxies[name] = response.json()["listen"]
+    upstreams = {"sink": sink.address, "echo": echo.address}
 
-        direct_mbs = max(
-            throughput_mb_per_sec(sink.address, args.megabytes) for _ in range(args.repeats)
+    def measure(label: str, addresses: dict[str, str]) -> _Row:
+        mbs = max(
+            throughput_mb_per_sec(addresses["sink"], args.megabytes) for _ in range(args.repeats)
         )
-        proxied_mbs = max(
-            throughput_mb_per_sec(proxies["sink"], args.megabytes) for _ in range(args.repeats)
-        )
-        direct_rtt = round_trip_us(echo.address, args.round_trips)
-        proxied_rtt = round_trip_us(proxies["echo"], args.round_trips)
+        return _Row(label, mbs, round_trip_us(addresses["echo"], args.round_trips))
+
+    rows = [measure("direct loopback", upstreams)]
+    with _in_thread() as url:
+        rows.append(measure("proxy, in-process", _create_proxies(url, upstreams)))
+    with _in_subprocess() as url:
+        rows.append(measure("proxy, subprocess", _create_proxies(url, upstreams)))
     sink.close()
     echo.close()
 
-    d_med, p_med = statistics.median(direct_rtt), statistics.median(proxied_rtt)
-    d_p99, p_p99 = _p99(direct_rtt), _p99(proxied_rtt)
+    base = rows[0]
+    base_med = statistics.median(base.rtt_us)
     print(f"throughput ({args.megabytes} MB, best of {args.repeats})")
-    print(f"  direct loopback   {direct_mbs:9.1f} MB/s")
-    ratio = proxied_mbs / direct_mbs
-    print(f"  embedded proxy    {proxied_mbs:9.1f} MB/s   ratio proxy/direct {ratio:.3f}")
+    for row in rows:
+        ratio = row.mb_per_sec / base.mb_per_sec
+        print(f"  {row.label:<18} {row.mb_per_sec:9.1f} MB/s   ratio to direct {ratio:.3f}")
     print(f"round trip, 1 byte ({args.round_trips} samples)")
-    print(f"  direct loopback   median {d_med:8.1f} us   p99 {d_p99:8.1f} us")
-    print(
-        f"  embedded proxy    median {p_med:8.1f} us   p99 {p_p99:8.1f} us   "
-        f"ratio {p_med / d_med:.2f}x, added {p_med - d_med:.1f} us (median)"
-    )
+    for row in rows:
+        med = statistics.median(row.rtt_us)
+        print(
+            f"  {row.label:<18} median {med:8.1f} us   p99 {_p99(row.rtt_us):8.1f} us   "
+            f"ratio {med / base_med:5.2f}x   added {med - base_med:7.1f} us (median)"
+        )
     return 0
 
 

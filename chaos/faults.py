@@ -195,10 +195,12 @@ class ToxiproxyClient:
             try:
                 yield shim
             except (ProxyExists, NotFound, InvalidToxic) as exc:
-                status = shim.last.status_code if shim.last is not None else "?"
                 body = exc.args[0] if exc.args else b""
+                # The client raises ProxyExists itself (before any POST) when a name is taken.
+                last = shim.last  # (a Response is falsy when its status is >= 400)
+                status = f"HTTP {last.status_code}: " if last is not None and not last.ok else ""
                 raise ChaosError(
-                    f"toxiproxy {operation} failed: HTTP {status}: {_server_message(body)} "
+                    f"toxiproxy {operation} failed: {status}{_server_message(body)} "
                     f"<server={self.url}>"
                 ) from exc
             except requests.Timeout as exc:
@@ -381,9 +383,14 @@ def update_toxic(
     return control.proxy(proxy).update_toxic(name, attributes=attributes, toxicity=toxicity)
 
 
-def remove_toxic(control: ToxiproxyClient, proxy: str, name: str) -> None:
-    """Remove toxic ``name`` from proxy ``proxy`` (ChaosError when either is missing)."""
-    control.proxy(proxy).remove_toxic(name)
+def remove_toxic(
+    control: ToxiproxyClient, proxy: str, name: str, *, missing_ok: bool = False
+) -> None:
+    """Remove toxic ``name`` from proxy ``proxy``.
+
+    ChaosError when either is missing, unless ``missing_ok`` (a rollback after a /reset).
+    """
+    control.proxy(proxy).remove_toxic(name, missing_ok=missing_ok)
 
 
 def reset(control: ToxiproxyClient) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "ShowResult",
     "TaskInput",
     "ValidateResult",
+    "calibrate_task",
     "docs_task",
     "pack_task",
     "show_task",
@@ -160,11 +161,19 @@ def docs_task(inp: TaskInput) -> DocsResult:
     return DocsResult(path, changed)
 
 
+def calibrate_task(inp: TaskInput) -> TaskResult:
+    """Seed 2.2-2.6 calibration; numba and matplotlib load only here."""
+    from corp.backtest.calibrate_task import calibrate
+
+    return calibrate(inp.spec, repo_root=REPO_ROOT)
+
+
 TASKS: dict[str, Callable[[TaskInput], TaskResult]] = {
     "validate": validate_task,
     "show": show_task,
     "pack": pack_task,
     "docs": docs_task,
+    "calibrate": calibrate_task,
 }
 
 

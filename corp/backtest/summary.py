@@ -18,6 +18,8 @@ from rich.table import Table
 from corp.backtest import types as bt
 from corp.backtest.engine import BacktestResult, run_backtest
 from corp.core import types as ct
+from corp.errors import DataError
+from corp.quant.half_life import half_life
 
 __all__ = ["Summary", "inventory_half_life", "run_offline", "summarize", "summary_table"]
 
@@ -70,21 +72,12 @@ class Summary:
 
 
 def inventory_half_life(positions: np.ndarray, dt_secs: float) -> float:
-    """OLS AR(1) x_t = c + phi x_{t-1}: ln 2 / -ln(phi) steps * dt; inf if phi >= 1, NaN if <= 0."""
-    x = np.asarray(positions, dtype=np.float64)
-    if x.size < 3:
+    """OLS AR(1) half-life of the position path (``corp.quant.half_life``, the one implementation):
+    ln 2 / -ln(phi) steps * dt; inf if phi >= 1, NaN if phi <= 0 or the path is too short/flat."""
+    try:
+        return half_life(np.asarray(positions, dtype=np.float64), dt=dt_secs)
+    except DataError:
         return math.nan
-    prev, nxt = x[:-1], x[1:]
-    centred = prev - prev.mean()
-    denom = float(centred @ centred)
-    if denom == 0.0:
-        return math.nan
-    phi = float(centred @ (nxt - nxt.mean())) / denom
-    if phi >= 1.0:
-        return math.inf
-    if phi <= 0.0:
-        return math.nan
-    return math.log(2.0) / -math.log(phi) * dt_secs
 
 
 def summarize(result: BacktestResult) -> Summary:

@@ -61,6 +61,7 @@ __all__ = [
     "Scenario",
     "ScenarioParams",
     "Stress",
+    "events_from_spec",
     "generate",
     "params_from_spec",
 ]
@@ -390,3 +391,11 @@ def generate(params: ScenarioParams) -> Scenario:
         trade_marks=trade_marks.astype(np.int8),
         segments=tuple(segs),
     )
+
+
+def events_from_spec(market: object) -> np.ndarray:
+    """The event array of a ``kind: scenario`` market spec (what a driver feeds the engine)."""
+    kind = getattr(market, "kind", None)
+    if kind != "scenario":
+        raise SpecError(f"market.kind must be 'scenario' for the scenario generator, was {kind!r}")
+    return generate(params_from_spec(market)).events

@@ -31,6 +31,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from corp.errors import DataError
+from corp.quant._blas import single_threaded_blas
 
 __all__ = [
     "GoodnessOfFit",
@@ -602,14 +603,15 @@ def fit(
             return 1e300, np.zeros(3)
         return -ll, -(grad * p)
 
-    res = optimize.minimize(
-        objective,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
-        options={"maxiter": max_iter},
-    )
+    with single_threaded_blas():
+        res = optimize.minimize(
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
+            options={"maxiter": max_iter},
+        )
     p = np.exp(res.x)
     ll = _loglik_grad_nb(t, T, p[0], p[1], p[2], grad)
     se = _standard_errors(_observed_information(t, T, p))
@@ -813,9 +815,14 @@ def fit_multivariate(
             return 1e300, np.zeros_like(x)
         return -ll, -(g * p)
 
-    res = optimize.minimize(
-        objective, x0, jac=True, method="L-BFGS-B", bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size
-    )
+    with single_threaded_blas():
+        res = optimize.minimize(
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
+        )
     p = np.exp(res.x)
     ll, _ = loglik_grad(p)
     k = p.size

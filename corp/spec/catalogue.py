@@ -1194,7 +1194,7 @@ CATALOGUE: tuple[Entry, ...] = (
     # ---- task -------------------------------------------------------------------------------
     _l(
         "task.name",
-        "validate|show|pack|docs",
+        "validate|show|pack|docs|calibrate",
         "default",
         "realtime",
         "P2",
@@ -1209,6 +1209,38 @@ CATALOGUE: tuple[Entry, ...] = (
         "task=pack: profile to diff against",
     ),
     _l("task.output", "path", "default", "realtime", "P2", "task=docs: file to write"),
+    _l(
+        "task.events_path",
+        "path to a .npy of EVENT_DTYPE (null = the market layer's events)",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: recorded events to calibrate on",
+    ),
+    _l(
+        "task.results_dir",
+        "path",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: where results/<run_id>/ goes",
+    ),
+    _l(
+        "task.inventory_candidates_lots",
+        "list of lots",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: inventory limits swept under stress (2.4)",
+    ),
+    _l(
+        "task.skew_candidates",
+        "list of factors",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: inventory skew factors swept (2.5)",
+    ),
 )
 
 CATALOGUE += tuple(

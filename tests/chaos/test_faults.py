@@ -118,7 +118,8 @@ def test_update_toxic_merges_attributes_on_the_live_connection(
         updated = proxy.update_toxic("lat", attributes={"latency": 400})
         after = round_trip_secs(sock)
     assert updated.attributes == {"latency": 400, "jitter": 0}
-    assert after - before >= 0.3
+    assert before < 0.3
+    assert after >= 0.39
 
 
 def test_update_toxic_of_a_missing_toxic_names_it_in_a_chaos_error(
@@ -159,7 +160,7 @@ def test_enable_on_a_taken_port_is_a_chaos_error(
 
 def test_duplicate_proxy_is_a_chaos_error(tp: ToxiproxyClient, echo_server: LoopbackServer) -> None:
     tp.create_proxy("dup", echo_server.address)
-    with pytest.raises(ChaosError, match=r"create proxy 'dup'"):
+    with pytest.raises(ChaosError, match=r"create proxy 'dup' failed: This proxy already exists"):
         tp.create_proxy("dup", echo_server.address)
 
 
@@ -278,7 +279,8 @@ def test_function_api_drives_a_link_through_its_whole_life(
         slow = round_trip_secs(sock)
         faults.update_toxic(control, "link", "slow", attributes={"latency": 0})
         fast = round_trip_secs(sock)
-    assert slow - fast >= 0.2
+    assert slow >= 0.29
+    assert fast < 0.2
     faults.remove_toxic(control, "link", "slow")
     faults.set_enabled(control, "link", enabled=False)
     with pytest.raises(ConnectionRefusedError):
@@ -287,6 +289,16 @@ def test_function_api_drives_a_link_through_its_whole_life(
     with connect(listen) as sock:
         assert round_trip_secs(sock) < 5
     assert control.proxy("link").toxics() == {}
+
+
+def test_function_api_removes_a_toxic_already_gone_only_when_told_so(
+    backend: Backend, echo_server: LoopbackServer
+) -> None:
+    control = faults.ProxyControl(backend.url)
+    faults.create_proxy(control, "link", "127.0.0.1:0", echo_server.address)
+    faults.remove_toxic(control, "link", "never_added", missing_ok=True)
+    with pytest.raises(ChaosError, match=r"remove toxic 'never_added'.*toxic not found"):
+        faults.remove_toxic(control, "link", "never_added")
 
 
 def test_function_api_names_a_missing_link(backend: Backend) -> None:

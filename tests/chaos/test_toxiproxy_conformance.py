@@ -9,6 +9,7 @@ measure deltas with generous margins so a loaded 2-core machine does not make th
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 import time
@@ -48,21 +49,28 @@ ALL_ATTRIBUTES = {
 }
 
 
-@pytest.fixture(scope="module", params=["embedded", "binary"])
+BINARY = shutil.which("toxiproxy-server")
+BINARY_MISSING = "toxiproxy-server binary not on PATH (optional; the embedded server is tested)"
+# The real server joins the run only when it is installed; otherwise one test reports the skip
+# (below) instead of every test skipping its "binary" variant.
+BACKENDS = ["embedded", "binary"] if BINARY is not None else ["embedded"]
+
+
+def test_the_real_toxiproxy_server_is_compared_when_installed() -> None:
+    if BINARY is None:
+        pytest.skip(BINARY_MISSING)
+    with binary_backend() as running:
+        assert running.get("/version").json()["version"].startswith("2.")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "embedded":
         with embedded_backend(seed=7) as running:
             yield running
-        return
-    try:
-        manager = binary_backend()
-        running = manager.__enter__()
-    except FileNotFoundError:
-        pytest.skip("toxiproxy-server binary not on PATH (optional; the embedded server is tested)")
-    try:
-        yield running
-    finally:
-        manager.__exit__(None, None, None)
+    else:
+        with binary_backend() as running:
+            yield running
 
 
 @pytest.fixture(autouse=True)
@@ -311,6 +319,17 @@ def test_toxic_create_returns_200_with_default_name_and_every_attribute_zero_fil
         "toxicity": 1,
         "attributes": expected_attributes,
     }
+
+
+def test_toxic_json_matches_names_case_insensitively_and_ignores_unknown_fields(
+    backend: Backend, echo_proxy: toxiproxy.Proxy
+) -> None:
+    response = backend.post(
+        "/proxies/echo/toxics",
+        json={"TYPE": "latency", "Attributes": {"LATENCY": 5, "colour": 1}, "extra": True},
+    )
+    assert response.status_code == 200
+    assert response.json()["attributes"] == {"latency": 5, "jitter": 0}
 
 
 def test_explicit_toxicity_zero_is_kept(backend: Backend, echo_proxy: toxiproxy.Proxy) -> None:
@@ -602,7 +621,9 @@ def test_latency_added_to_a_live_connection_delays_later_data(
         before = round_trip_secs(sock)
         echo_proxy.add_toxic(type="latency", attributes={"latency": 400})
         after = round_trip_secs(sock)
-    assert after - before >= 0.3
+    # The toxic guarantees the floor; the margin below it only has to absorb load.
+    assert before < 0.3
+    assert after >= 0.39
 
 
 def test_latency_update_applies_to_a_live_connection(
@@ -613,7 +634,8 @@ def test_latency_update_applies_to_a_live_connection(
         before = round_trip_secs(sock)
         backend.patch("/proxies/echo/toxics/lat", json={"attributes": {"latency": 400}})
         after = round_trip_secs(sock)
-    assert after - before >= 0.3
+    assert before < 0.3
+    assert after >= 0.39
 
 
 def test_removing_latency_from_a_live_connection_makes_it_fast_again(
@@ -624,7 +646,8 @@ def test_removing_latency_from_a_live_connection_makes_it_fast_again(
         slow = round_trip_secs(sock)
         echo_proxy.destroy_toxic("lat")
         fast = round_trip_secs(sock)
-    assert slow - fast >= 0.3
+    assert slow >= 0.39
+    assert fast < 0.3
 
 
 def test_two_latency_toxics_add_up(echo_proxy: toxiproxy.Proxy) -> None:
@@ -633,7 +656,8 @@ def test_two_latency_toxics_add_up(echo_proxy: toxiproxy.Proxy) -> None:
         echo_proxy.add_toxic(type="latency", name="a", attributes={"latency": 250})
         echo_proxy.add_toxic(type="latency", name="b", attributes={"latency": 250})
         after = round_trip_secs(sock)
-    assert after - before >= 0.4
+    assert before < 0.3
+    assert after >= 0.45
 
 
 def test_live_toxic_changes_lose_and_reorder_no_data(
@@ -670,8 +694,9 @@ def test_bandwidth_paces_the_stream(echo_proxy: toxiproxy.Proxy) -> None:
         unpaced = round_trip_secs(sock, payload)
         echo_proxy.add_toxic(type="bandwidth", stream="upstream", attributes={"rate": 100})
         paced = round_trip_secs(sock, payload)
-    # 50 kB at 100 KB/s is 0.5 s
-    assert paced - unpaced >= 0.35
+    # 50 kB at 100 KB/s takes 0.5 s
+    assert unpaced < 0.3
+    assert paced >= 0.4
 
 
 def test_slicer_delivers_the_data_in_several_smaller_writes(
@@ -711,7 +736,8 @@ def test_slow_close_delays_the_close(backend: Backend) -> None:
             started = time.monotonic()
             assert recv_until_eof(sock) == b"bye"
             delayed = time.monotonic() - started
-    assert delayed - prompt >= 0.35
+    assert prompt < 0.3
+    assert delayed >= 0.45
 
 
 def test_timeout_toxic_drops_data_and_closes_after_the_timeout(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from corp.market.scenarios import CLUSTER_LEVELS, generate, params_from_spec
+from corp.errors import SpecError
+from corp.market.scenarios import CLUSTER_LEVELS, events_from_spec, generate, params_from_spec
 from corp.spec.check import check_container
 from corp.spec.compose import compose_config, group_options, to_container
 
@@ -65,3 +67,13 @@ def test_a_negative_stress_multiplier_is_a_field_problem() -> None:
     assert checked.field_problems == (
         "market.intensity_multiplier: Input should be greater than 0 (got -1)",
     )
+
+
+def test_events_from_spec_is_the_generator_applied_to_the_market_layer() -> None:
+    spec = market_spec("volume_spike")
+    np.testing.assert_array_equal(events_from_spec(spec), generate(params_from_spec(spec)).events)
+
+
+def test_events_from_spec_refuses_a_non_scenario_market() -> None:
+    with pytest.raises(SpecError, match=r"market\.kind must be 'scenario'"):
+        events_from_spec(market_spec("synthetic"))
