@@ -17,25 +17,25 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from corp.app import Outcome, PolicyRefused, execute
+from corp.app import Outcome, execute
+from corp.errors import PolicyDenied, SpecError
 from corp.spec.compose import to_container
-from corp.spec.run import SpecInvalid
-
-_state = {"entered": False}
+from corp.spec.preflight import jobs_started, mark_jobs_started
 
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> Outcome:
-    _state["entered"] = True
+    mark_jobs_started()
     hc = HydraConfig.get()
     try:
         outcome = execute(to_container(cfg), list(hc.overrides.task))
-    except (SpecInvalid, PolicyRefused) as exc:
+    except (SpecError, PolicyDenied) as exc:
         if hc.mode == RunMode.MULTIRUN:
             raise
-        header = "invalid config" if isinstance(exc, SpecInvalid) else "policy denied"
-        sys.stderr.write(f"corp: {header} ({len(exc.problems)} problems)\n")
-        sys.stderr.write("".join(f"{p}\n" for p in exc.problems))
+        header = "invalid config" if isinstance(exc, SpecError) else "policy denied"
+        problems = getattr(exc, "problems", None) or str(exc).splitlines()
+        sys.stderr.write(f"corp: {header} ({len(problems)} problems)\n")
+        sys.stderr.write("".join(f"{p}\n" for p in problems))
         sys.stderr.flush()
         raise SystemExit(2) from None
     sys.stdout.write("".join(f"{line}\n" for line in outcome.lines()))
@@ -48,7 +48,7 @@ def run() -> None:
     try:
         main()
     except SystemExit as exc:
-        if exc.code == 1 and not _state["entered"]:
+        if exc.code == 1 and not jobs_started():
             raise SystemExit(2) from None
         raise
 

@@ -19,7 +19,9 @@ from corp.spec.compose import CONF_DIR, REPO_ROOT, compose_config, to_container
 from corp.spec.docs import render_parameters_md
 from corp.spec.identity import Change, PackIdentity, diff_specs, pack_identity
 from corp.spec.policy import PolicyReport
+from corp.spec.policy.rules import approval_problems
 from corp.spec.provenance import Origin, provenance
+from corp.spec.records import PolicyContext, load_context
 from corp.spec.run import RunSpec
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "ShowResult",
     "TaskInput",
     "ValidateResult",
+    "calibrate_task",
     "docs_task",
     "pack_task",
     "show_task",
@@ -86,11 +89,20 @@ def show_task(inp: TaskInput) -> ShowResult:
 @dataclass(frozen=True)
 class PackResult:
     identity: PackIdentity
+    stage: str
+    approval: str
+    """Which approval record covers the P0 values, or why none does."""
+    recorded_changes: int
     against: PackIdentity | None = None
     changes: tuple[Change, ...] = field(default=())
 
     def lines(self) -> list[str]:
-        out = [self.identity.line()]
+        out = [
+            self.identity.line(),
+            f"stage: {self.stage}",
+            f"approval: {self.approval}",
+            f"recorded changes: {self.recorded_changes} (conf/changes/{self.identity.name}.yaml)",
+        ]
         if self.against is not None:
             out.append(f"diff against {self.against.line()}: {len(self.changes)} changes")
             out += [f"  {c.line()}" for c in self.changes]
@@ -107,13 +119,26 @@ def _compose_pack(name: str, conf_dir: Path) -> RunSpec:
     return checked.spec
 
 
+def _approval_line(spec: RunSpec, ctx: PolicyContext) -> str:
+    name, problems = approval_problems(spec, ctx)
+    if name is None:
+        return "none (P0 values need one before okx_demo_api or okx_live)"
+    if problems:
+        return f"{name} does not cover: " + "; ".join(v.line() for v in problems)
+    return f"{name} covers every P0 value"
+
+
 def pack_task(inp: TaskInput) -> PackResult:
-    identity = pack_identity(inp.spec)
-    against = getattr(inp.spec.task, "against", None)
+    """Identity, stage, approval status and change history of the pack; optionally its diff
+    against another profile (``task.against=NAME``, ``default`` = no profile)."""
+    spec = inp.spec
+    ctx = load_context(inp.conf_dir, spec.pack.name)
+    base = (pack_identity(spec), spec.pack.stage, _approval_line(spec, ctx), len(ctx.changes))
+    against = getattr(spec.task, "against", None)
     if against is None:
-        return PackResult(identity)
+        return PackResult(*base)
     other = _compose_pack(against, inp.conf_dir)
-    return PackResult(identity, pack_identity(other), tuple(diff_specs(other, inp.spec)))
+    return PackResult(*base, pack_identity(other), tuple(diff_specs(other, spec)))
 
 
 @dataclass(frozen=True)
@@ -136,11 +161,19 @@ def docs_task(inp: TaskInput) -> DocsResult:
     return DocsResult(path, changed)
 
 
+def calibrate_task(inp: TaskInput) -> TaskResult:
+    """Seed 2.2-2.6 calibration; numba and matplotlib load only here."""
+    from corp.backtest.calibrate_task import calibrate
+
+    return calibrate(inp.spec, repo_root=REPO_ROOT)
+
+
 TASKS: dict[str, Callable[[TaskInput], TaskResult]] = {
     "validate": validate_task,
     "show": show_task,
     "pack": pack_task,
     "docs": docs_task,
+    "calibrate": calibrate_task,
 }
 
 

@@ -38,6 +38,11 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, text=body, content_type="application/json")
 
 
+def _proxy_list(proxies: list[Proxy]) -> list[dict[str, Any]] | None:
+    """Go marshals an empty slice built by append as ``null``; /populate shows that."""
+    return [p.to_json() for p in proxies] or None
+
+
 def _no_content() -> web.Response:
     return web.Response(status=204)
 
@@ -174,15 +179,9 @@ class ToxiproxyApi:
                         await self.collection.add_or_replace(proxy, bool(fields["enabled"]))
                     )
         except ApiError as err:
-            return _json(
-                {
-                    "error": err.message,
-                    "status": err.status,
-                    "proxies": [p.to_json() for p in created],
-                },
-                status=err.status,
-            )
-        return _json({"proxies": [p.to_json() for p in created]}, status=201)
+            body = {"error": err.message, "status": err.status, "proxies": _proxy_list(created)}
+            return _json(body, status=err.status)
+        return _json({"proxies": _proxy_list(created)}, status=201)
 
     async def proxy_show(self, request: web.Request, params: dict[str, str]) -> web.Response:
         return _json(self.collection.get(params["proxy"]).to_json())

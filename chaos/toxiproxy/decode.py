@@ -93,6 +93,8 @@ def merge_fields(
     ``fields`` maps each known lower-case field name to its kind; a later key for the same field
     (in any case) overrides an earlier one, as in Go.
     """
+    if obj is None:  # Go: decoding null into a struct changes nothing
+        return dict(current)
     if not isinstance(obj, dict):
         raise bad_request(
             f"json: cannot unmarshal {json_type_name(obj)} into {where} (want object)"

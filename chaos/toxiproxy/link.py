@@ -27,211 +27,22 @@ import asyncio
 import random
 import socket
 import struct
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from chaos.toxiproxy.stage import Channel, Chunk, Direction, Stage, wake_future
+from chaos.toxiproxy.toxics import TOXIC_TYPES, noop_pipe
 
 if TYPE_CHECKING:
     from chaos.toxiproxy.proxy import Proxy
     from chaos.toxiproxy.toxics import Toxic
 
-__all__ = [
-    "LINK_BUDGET_BYTES",
-    "READ_SIZE_BYTES",
-    "TIMED_OUT",
-    "Channel",
-    "Chunk",
-    "Connection",
-    "Direction",
-    "Interrupted",
-    "Link",
-    "Stage",
-]
-
-Direction = Literal["upstream", "downstream"]
+__all__ = ["LINK_BUDGET_BYTES", "READ_SIZE_BYTES", "Connection", "Link"]
 
 READ_SIZE_BYTES = 32 * 1024
 """Bytes per socket read: Go's ``io.Copy`` buffer, so chunking matches the real server's."""
 
 LINK_BUDGET_BYTES = 256 * 1024
 """Bytes a link may hold in its chain before its reader stops reading the socket."""
-
-
-class Interrupted(Exception):
-    """Raised inside a toxic when its stage must stop (toxic updated or removed)."""
-
-
-class _TimedOut:
-    """Marker returned by :meth:`Stage.read` when its timeout passes without a chunk."""
-
-
-TIMED_OUT = _TimedOut()
-
-
-@dataclass(slots=True)
-class Chunk:
-    """Bytes read from a socket and the loop time (seconds) they arrived or left a latency stage."""
-
-    data: bytes
-    ts: float
-
-
-Item = Chunk | None  # None is end-of-stream
-
-
-class Channel:
-    """An unbounded FIFO with a single consumer that can wait for the next item."""
-
-    __slots__ = ("items", "waiter")
-
-    def __init__(self) -> None:
-        self.items: deque[Item] = deque()
-        self.waiter: asyncio.Future[None] | None = None
-
-    def put(self, item: Item) -> None:
-        self.items.append(item)
-        self.wake()
-
-    def wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def get(self) -> Item:
-        while not self.items:
-            self.waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self.waiter
-            finally:
-                self.waiter = None
-        return self.items.popleft()
-
-
-def _resolve(fut: asyncio.Future[None]) -> None:
-    if not fut.done():
-        fut.set_result(None)
-
-
-class Stage:
-    """One toxic running on one link: what Toxiproxy calls a ToxicStub."""
-
-    def __init__(self, link: Link, toxic: Toxic) -> None:
-        self.link = link
-        self.toxic = toxic
-        self.input = Channel()
-        self.next: Channel = link.out
-        self.state: dict[str, int] = {}
-        self.closed = False
-        self.interrupted = False
-        self.acting = False
-        self.task: asyncio.Task[None] | None = None
-        self._sleep_waiter: asyncio.Future[None] | None = None
-
-    @property
-    def rng(self) -> random.Random:
-        """The link's RNG for jitter and slice sizes (seeded when the server is)."""
-        return self.link.rng
-
-    async def read(self) -> Item:
-        """Next chunk, or None at end of stream; raises Interrupted when the stage must stop."""
-        item = await self.read_or_timeout(None)
-        return None if isinstance(item, _TimedOut) else item
-
-    async def read_or_timeout(self, timeout_secs: float | None) -> Item | _TimedOut:
-        """Like :meth:`read`, but TIMED_OUT once ``timeout_secs`` pass without a chunk."""
-        channel = self.input
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout_secs is None else loop.time() + timeout_secs
-        while True:
-            if self.interrupted:
-                raise Interrupted
-            if channel.items:
-                return channel.items.popleft()
-            if deadline is not None and loop.time() >= deadline:
-                return TIMED_OUT
-            waiter = loop.create_future()
-            channel.waiter = waiter
-            handle = None if deadline is None else loop.call_at(deadline, _resolve, waiter)
-            try:
-                await waiter
-            finally:
-                channel.waiter = None
-                if handle is not None:
-                    handle.cancel()
-
-    async def sleep(self, secs: float) -> None:
-        """Sleep ``secs`` (or until interrupted, which raises Interrupted)."""
-        if self.interrupted:
-            raise Interrupted
-        if secs <= 0:
-            return
-        loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        self._sleep_waiter = waiter
-        handle = loop.call_later(secs, _resolve, waiter)
-        try:
-            await waiter
-        finally:
-            handle.cancel()
-            self._sleep_waiter = None
-        if self.interrupted:
-            raise Interrupted
-
-    async def wait_interrupt(self) -> None:
-        """Block until interrupted (a stalled toxic, e.g. bandwidth with rate 0)."""
-        if self.interrupted:
-            raise Interrupted
-        waiter = asyncio.get_running_loop().create_future()
-        self._sleep_waiter = waiter
-        try:
-            await waiter
-        finally:
-            self._sleep_waiter = None
-        raise Interrupted
-
-    def emit(self, chunk: Chunk) -> None:
-        """Hand a chunk to the next stage (or the writer)."""
-        self.next.put(chunk)
-
-    def discard(self, nbytes: int) -> None:
-        """Account for bytes this toxic drops by design (timeout, limit_data, reset_peer)."""
-        self.link.release(nbytes)
-
-    def close(self) -> None:
-        """End the stream after this stage: everything after it sees end-of-stream."""
-        if not self.closed:
-            self.closed = True
-            self.next.put(None)
-
-    def interrupt(self) -> None:
-        self.interrupted = True
-        self.input.wake()
-        if self._sleep_waiter is not None:
-            _resolve(self._sleep_waiter)
-
-    def start(self) -> None:
-        """Draw toxicity (``rand < toxicity`` acts, else noop) and run the toxic."""
-        from chaos.toxiproxy.toxics import noop_pipe, toxic_type
-
-        self.interrupted = False
-        self.acting = self.link.toxicity_rng.random() < self.toxic.toxicity
-        pipe = toxic_type(self.toxic.type).pipe if self.acting else noop_pipe
-        self.task = asyncio.get_running_loop().create_task(self._run(pipe))
-
-    async def _run(self, pipe: Callable[[Stage], Awaitable[None]]) -> None:
-        try:
-            await pipe(self)
-        except Interrupted:
-            return
-
-    async def stop(self) -> None:
-        """Interrupt the running toxic and wait until it has handed on what it held."""
-        task = self.task
-        if task is None or task.done():
-            return
-        self.interrupt()
-        await task
 
 
 class Link:
@@ -263,6 +74,9 @@ class Link:
         self.reader_task: asyncio.Task[None] | None = None
         self.writer_task: asyncio.Task[None] | None = None
 
+    def __repr__(self) -> str:
+        return f"Link({self.conn.proxy.name!r}, conn={self.conn.seq}, {self.direction})"
+
     # --- chain -----------------------------------------------------------------------------
     def head(self) -> Channel:
         return self.stages[0].input if self.stages else self.out
@@ -279,7 +93,7 @@ class Link:
         if self.stages:
             self.stages[-1].next = stage.input
         self.stages.append(stage)
-        stage.start()
+        stage.start(TOXIC_TYPES[toxic.type].pipe, noop_pipe)
 
     def add_toxic(self, toxic: Toxic) -> None:
         if not self.finished:
@@ -298,7 +112,7 @@ class Link:
         await stage.stop()
         stage.toxic = toxic
         if not stage.closed and not self.finished:
-            stage.start()
+            stage.start(TOXIC_TYPES[toxic.type].pipe, noop_pipe)
 
     async def remove_toxic(self, name: str, *, closes_link: bool) -> None:
         stage = self._find(name)
@@ -327,12 +141,12 @@ class Link:
     def release(self, nbytes: int) -> None:
         self.pending_bytes -= nbytes
         if self.pending_bytes <= LINK_BUDGET_BYTES and self._budget_waiter is not None:
-            _resolve(self._budget_waiter)
+            wake_future(self._budget_waiter)
 
     def _finish(self) -> None:
         self.finished = True
         if self._budget_waiter is not None:
-            _resolve(self._budget_waiter)
+            wake_future(self._budget_waiter)
 
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -366,13 +180,22 @@ class Link:
         out = self.out
         dest = self.dest
         try:
-            while True:
+            ended = False
+            while not ended:
                 item = await out.get()
                 if item is None:
                     break
-                nbytes = len(item.data)
+                # Write every chunk already waiting in one go: fewer drains, same bytes, same order.
+                batch = [item.data]
+                while out.items:
+                    more = out.items.popleft()
+                    if more is None:
+                        ended = True
+                        break
+                    batch.append(more.data)
+                nbytes = sum(len(data) for data in batch)
                 if nbytes:
-                    dest.write(item.data)
+                    dest.writelines(batch)
                     metrics.add_sent(labels, nbytes)
                 self.release(nbytes)
                 await dest.drain()

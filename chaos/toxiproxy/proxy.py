@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 import socket
 from typing import Any
@@ -23,11 +24,14 @@ from chaos.toxiproxy.errors import (
     toxic_already_exists,
     toxic_not_found,
 )
-from chaos.toxiproxy.link import Connection, Direction
+from chaos.toxiproxy.link import Connection, Link
 from chaos.toxiproxy.metrics import ProxyMetrics
+from chaos.toxiproxy.stage import Direction
 from chaos.toxiproxy.toxics import TOXIC_TYPES, Toxic
 
 __all__ = ["DEFAULT_LISTEN", "Proxy", "ProxyCollection", "split_host_port"]
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_LISTEN = "127.0.0.1:0"
 """Listen address when a request gives none (Go would bind every interface; we stay on loopback)."""
@@ -97,6 +101,7 @@ class Proxy:
             "listen": self.listen,
             "upstream": self.upstream,
             "enabled": self.enabled,
+            "Logger": {},  # v2.12 marshals its (empty) zerolog field; kept for byte-level parity
             "toxics": [t.to_json() for t in self.toxics()],
         }
 
@@ -125,6 +130,7 @@ class Proxy:
         self._server = server
         self.listen = _format_address(server.sockets[0].getsockname())
         self.enabled = True
+        _log.info("started proxy %s on %s -> %s", self.name, self.listen, self.upstream)
 
     async def stop(self) -> None:
         """Close the listener and every live connection; toxics are kept."""
@@ -139,6 +145,7 @@ class Proxy:
         for conn in list(self.connections):
             conn.teardown()
         self.connections.clear()
+        _log.info("terminated proxy %s on %s", self.name, self.listen)
 
     async def update(self, listen: str, upstream: str, enabled: bool) -> None:
         """Change listen/upstream (restarting the listener) and/or toggle ``enabled``."""
@@ -166,8 +173,14 @@ class Proxy:
         try:
             host, port = split_host_port(self.upstream)
             upstream = await asyncio.open_connection(host, port)
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
             # The client's connect succeeded; it now reads EOF, as with real Toxiproxy.
+            _log.warning(
+                "proxy %s: unable to open connection to upstream %s: %s",
+                self.name,
+                self.upstream,
+                exc,
+            )
             writer.close()
             return
         except asyncio.CancelledError:
@@ -187,7 +200,7 @@ class Proxy:
     def connection_closed(self, conn: Connection) -> None:
         self.connections.discard(conn)
 
-    def _live_links(self, direction: Direction) -> list[Any]:
+    def _live_links(self, direction: Direction) -> list[Link]:
         return [c.links[direction] for c in self.connections if not c.closed]
 
     # --- toxics ------------------------------------------------------------------------------

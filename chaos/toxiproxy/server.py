@@ -48,6 +48,11 @@ class ToxiproxyServer:
         self._runner: web.AppRunner | None = None
 
     @property
+    def address(self) -> str:
+        """``host:port`` of the API (the bound port once started)."""
+        return f"{self.host}:{self.port}"
+
+    @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
@@ -114,6 +119,10 @@ class ThreadedToxiproxyServer:
     @property
     def port(self) -> int:
         return self.server.port
+
+    @property
+    def address(self) -> str:
+        return self.server.address
 
     @property
     def url(self) -> str:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.toxiproxy.errors import bad_request
-from chaos.toxiproxy.link import Chunk, Direction, Interrupted, Stage
+from chaos.toxiproxy.stage import Chunk, Direction, Interrupted, Pipe, Stage
 
 __all__ = [
     "TOXIC_TYPES",
@@ -26,10 +26,7 @@ __all__ = [
     "ToxicType",
     "noop_pipe",
     "slice_offsets",
-    "toxic_type",
 ]
-
-Pipe = Callable[[Stage], Awaitable[None]]
 
 
 @dataclass
@@ -258,7 +255,3 @@ TOXIC_TYPES: dict[str, ToxicType] = {
         ToxicType("limit_data", ("bytes",), _limit_data_pipe),
     )
 }
-
-
-def toxic_type(name: str) -> ToxicType:
-    return TOXIC_TYPES[name]

@@ -82,6 +82,7 @@ DEFAULTS: Mapping[str, float] = {
     "hawkes_alpha": 0.5,
     "hawkes_beta": 1.0,
     "vol_ewma_halflife_ns": 60_000_000_000,
+    "markout_ns": 1_000_000_000,
 }
 
 if set(DEFAULTS) != set(PARAM_NAMES) or len(PARAM_NAMES) != t.N_PARAMS:

@@ -99,7 +99,8 @@ P_HAWKES_MU = 54  # online intensity of buy and of sell trades, 1/second
 P_HAWKES_ALPHA = 55  # jump size, 1/second
 P_HAWKES_BETA = 56  # decay, 1/second
 P_VOL_EWMA_HALFLIFE_NS = 57  # realised-vol EWMA for the regime signal
-N_PARAMS = 58
+P_MARKOUT_NS = 58  # adverse selection is the mid move this long after each fill
+N_PARAMS = 59
 
 # --- market features the quote kernel reads ------------------------------------------------------
 F_MID = 0

@@ -12,7 +12,7 @@ Units follow quant.md: delta in price (or ticks, consistently), k in 1/price, A 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import optimize
@@ -38,6 +38,7 @@ class FillIntensityFit:
     reason: str
     n_buckets: int
     n_arrivals: int
+    """Arrivals behind the fit (the sum of the nested counts when only counts were given)."""
     deviance: float
 
 
@@ -110,8 +111,9 @@ def fit_fill_intensity(
 def fit_fill_intensity_from_distances(
     distances: np.ndarray, T_secs: float, grid: np.ndarray
 ) -> FillIntensityFit:
-    """Count arrivals reaching each grid distance, then fit (A, k)."""
-    return fit_fill_intensity(grid, arrival_counts(distances, grid), T_secs)
+    """Count arrivals reaching each grid distance, then fit (A, k); n_arrivals = len(distances)."""
+    fit = fit_fill_intensity(grid, arrival_counts(distances, grid), T_secs)
+    return replace(fit, n_arrivals=int(np.asarray(distances).size))
 
 
 class FillIntensityTracker:

@@ -31,6 +31,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from corp.errors import DataError
+from corp.quant._blas import single_threaded_blas
 
 __all__ = [
     "GoodnessOfFit",
@@ -49,6 +50,7 @@ __all__ = [
     "mean_intensity",
     "simulate",
     "simulate_multivariate",
+    "simulate_piecewise",
     "spectral_radius",
     "times_from_ns",
 ]
@@ -161,6 +163,9 @@ def _simulate_nb(
                 col += 1
         row += 1
         if t + best > T:
+            for m in range(d):
+                for n in range(d):
+                    excess[m, n] *= math.exp(-beta[m, n] * (T - t))
             return k, T, True
         t += best
         for m in range(d):
@@ -243,6 +248,48 @@ def simulate_multivariate(
                 f"(spectral radius {rho:.6g}); shorten T or lower the branching ratio"
             )
     return np.concatenate(times_parts), np.concatenate(marks_parts)
+
+
+def simulate_piecewise(
+    segments: list[tuple[float, object, object, object]], seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact simulation whose parameters change at given times, excitation carried across.
+
+    ``segments`` = [(end_secs, mu, alpha, beta), ...] with increasing ends; the first starts at 0.
+    At a boundary the kernels switch: existing excitation keeps its size and decays at the new
+    beta. Each segment must be stationary. Returns ``(times_secs, marks)``.
+    """
+    if not segments:
+        raise ValueError("hawkes 'segments' must contain at least one (end, mu, alpha, beta)")
+    rng = np.random.default_rng(seed)
+    d = np.atleast_1d(np.asarray(segments[0][1], dtype=np.float64)).size
+    excess = np.zeros((d, d))
+    t = 0.0
+    parts_t: list[np.ndarray] = []
+    parts_m: list[np.ndarray] = []
+    for i, (end, mu, alpha, beta) in enumerate(segments):
+        mu_a, a, b = _check_multi(np.atleast_1d(mu), np.atleast_2d(alpha), np.atleast_2d(beta))
+        if mu_a.size != d:
+            raise ValueError(f"hawkes segment {i} has dimension {mu_a.size}, expected {d}")
+        if not (math.isfinite(end) and end > t):
+            raise ValueError(f"hawkes segment {i} must end after {t!r}, ended at {end!r}")
+        rho = spectral_radius(a, b)
+        if rho >= 1.0:
+            raise ValueError(
+                f"hawkes segment {i} is not stationary: spectral radius must be < 1, was {rho:.6g}"
+            )
+        expected = float(np.sum(mean_intensity(mu_a, a, b))) * (end - t)
+        chunk = int(min(max(1024.0, expected * 1.2 + 10.0 * math.sqrt(expected + 1.0)), 4_000_000))
+        while True:
+            u = 1.0 - rng.random((chunk, d + d * d))
+            out_t = np.empty(chunk)
+            out_m = np.empty(chunk, dtype=np.int8)
+            k, t, finished = _simulate_nb(mu_a, a, b, float(end), u, excess, t, out_t, out_m)
+            parts_t.append(out_t[:k])
+            parts_m.append(out_m[:k])
+            if finished:
+                break
+    return np.concatenate(parts_t), np.concatenate(parts_m)
 
 
 def simulate(mu: float, alpha: float, beta: float, T: float, seed: int) -> np.ndarray:
@@ -556,14 +603,15 @@ def fit(
             return 1e300, np.zeros(3)
         return -ll, -(grad * p)
 
-    res = optimize.minimize(
-        objective,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
-        options={"maxiter": max_iter},
-    )
+    with single_threaded_blas():
+        res = optimize.minimize(
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
+            options={"maxiter": max_iter},
+        )
     p = np.exp(res.x)
     ll = _loglik_grad_nb(t, T, p[0], p[1], p[2], grad)
     se = _standard_errors(_observed_information(t, T, p))
@@ -767,9 +815,14 @@ def fit_multivariate(
             return 1e300, np.zeros_like(x)
         return -ll, -(g * p)
 
-    res = optimize.minimize(
-        objective, x0, jac=True, method="L-BFGS-B", bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size
-    )
+    with single_threaded_blas():
+        res = optimize.minimize(
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
+        )
     p = np.exp(res.x)
     ll, _ = loglik_grad(p)
     k = p.size

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from corp.spec.catalogue_scenario import SCENARIO_CATALOGUE
+from corp.spec.market import MARKET_MODELS
 from corp.spec.strategy import STRATEGY_MODELS
 
 __all__ = [
@@ -35,6 +37,7 @@ RiskLevel = Literal["P0", "P1", "P2"]
 CORE_LEVELS: frozenset[str] = frozenset({"P0", "P1"})
 """'Core' parameters for the tuning guardrail (seed 5.5): capital limits and strategy behaviour."""
 
+MARKET_KINDS = tuple(m.model_fields["kind"].annotation.__args__[0] for m in MARKET_MODELS)  # type: ignore[union-attr]
 ALL_KINDS = tuple(m.model_fields["kind"].annotation.__args__[0] for m in STRATEGY_MODELS)  # type: ignore[union-attr]
 FILL = ("avellaneda_stoikov", "glft", "integrated", "fast_integrated")
 RES = tuple(k for k in ALL_KINDS if k != "naive")
@@ -74,7 +77,7 @@ def _s(path: str, unit: str, source: Source, freq: Frequency, risk: RiskLevel, m
 
 def _l(path: str, unit: str, source: Source, freq: Frequency, risk: RiskLevel, meaning: str,
        bounds: tuple[float, float] | None = None, scope: Scope = "all") -> Entry:  # fmt: skip
-    kinds = ("synthetic",) if path.startswith("market.") else None
+    kinds = MARKET_KINDS if path.startswith("market.") else None
     return Entry(path, unit, source, scope, freq, risk, meaning, bounds, kinds)
 
 
@@ -790,6 +793,24 @@ CATALOGUE: tuple[Entry, ...] = (
         (1.0, 120.0),
     ),
     _l(
+        "runtime.availability_slo_pct",
+        "fraction of time",
+        "default",
+        "monthly",
+        "P2",
+        "SLO: service availability (seed 9.2: 99.9 %)",
+        (0.9, 0.99999),
+    ),
+    _l(
+        "runtime.halted_time_slo_pct",
+        "fraction of trading time",
+        "default",
+        "monthly",
+        "P2",
+        "SLO: time spent HALTED stays below it (seed 9.2: 0.5 %)",
+        (0.0001, 0.1),
+    ),
+    _l(
         "runtime.rest_timeout_ms",
         "ms",
         "default",
@@ -1173,7 +1194,7 @@ CATALOGUE: tuple[Entry, ...] = (
     # ---- task -------------------------------------------------------------------------------
     _l(
         "task.name",
-        "validate|show|pack|docs",
+        "validate|show|pack|docs|calibrate",
         "default",
         "realtime",
         "P2",
@@ -1188,7 +1209,45 @@ CATALOGUE: tuple[Entry, ...] = (
         "task=pack: profile to diff against",
     ),
     _l("task.output", "path", "default", "realtime", "P2", "task=docs: file to write"),
+    _l(
+        "task.events_path",
+        "path to a .npy of EVENT_DTYPE (null = the market layer's events)",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: recorded events to calibrate on",
+    ),
+    _l(
+        "task.results_dir",
+        "path",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: where results/<run_id>/ goes",
+    ),
+    _l(
+        "task.inventory_candidates_lots",
+        "list of lots",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: inventory limits swept under stress (2.4)",
+    ),
+    _l(
+        "task.skew_candidates",
+        "list of factors",
+        "default",
+        "realtime",
+        "P2",
+        "task=calibrate: inventory skew factors swept (2.5)",
+    ),
 )
+
+CATALOGUE += tuple(
+    Entry(f"market.{f}", unit, source, "offline", freq, risk, meaning, bounds, ("scenario",))  # type: ignore[arg-type]
+    for f, unit, source, freq, risk, meaning, bounds in SCENARIO_CATALOGUE
+)
+"""The ``scenario`` market kind's own fields (``corp.spec.catalogue_scenario``)."""
 
 
 def entries_for(path: str) -> list[Entry]:

@@ -6,17 +6,17 @@ Used by the CLI adapter, the sweep preflight and the tasks, so the three can nev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corp.spec.compose import CONF_DIR
+from corp.spec.compose import CONF_DIR, compose_config, to_container
 from corp.spec.policy import PolicyReport, evaluate
 from corp.spec.records import load_context
 from corp.spec.run import RunSpec, SpecInvalid, build_spec
 
-__all__ = ["Checked", "check_container"]
+__all__ = ["Checked", "check_container", "check_overrides"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,18 @@ def check_container(
         return Checked(None, None, tuple(exc.problems))
     report = evaluate(spec, load_context(conf_dir, spec.pack.name, today))
     return Checked(spec, report)
+
+
+def check_overrides(
+    overrides: Sequence[str] = (), *, conf_dir: Path = CONF_DIR, today: dt.date | None = None
+) -> Checked:
+    """Compose ``conf/`` with command-line style ``overrides`` and check the result.
+
+    The one-call entry for other packages and their tests::
+
+        checked = check_overrides(["+profile=production", "strategy=glft"])
+        assert checked.ok, checked.problem_lines()
+        spec = checked.spec
+    """
+    cfg = compose_config(overrides, conf_dir=conf_dir)
+    return check_container(to_container(cfg), conf_dir=conf_dir, today=today)

@@ -7,13 +7,18 @@ Time base: seconds. Price base: quote currency. Sizes: lots of ``market.lot_size
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from corp.spec.market import MarketBase
+
+if TYPE_CHECKING:
+    from corp.spec.run import RunSpec
 
 __all__ = [
     "SECONDS_PER_DAY",
     "gamma_upper_bound",
     "inventory_limit_base",
+    "min_quoted_spread_bps",
     "sigma_quote_per_sqrt_sec",
     "tau_secs",
 ]
@@ -41,3 +46,22 @@ def gamma_upper_bound(
 def inventory_limit_base(inventory_limit_lots: int, market: MarketBase) -> float:
     """Inventory limit in base units (lots x lot size)."""
     return inventory_limit_lots * market.lot_size_base
+
+
+def min_quoted_spread_bps(spec: RunSpec) -> tuple[float, str]:
+    """Narrowest full width the strategy can quote, in bps, and how it is made up.
+
+    ``base_spread_bps`` x the Hawkes ``aggressive_factor`` (high intensity) x the smallest regime
+    multiplier (integrated strategies with regime detection on)."""
+    s = spec.strategy
+    width = s.base_spread_bps
+    parts = [f"base_spread_bps {width:.6g}"]
+    aggressive = getattr(s, "aggressive_factor", None)
+    if aggressive is not None:
+        width *= aggressive
+        parts.append(f"aggressive_factor {aggressive:.6g}")
+    if getattr(s, "use_regime_multipliers", False) and spec.regime.enabled:
+        m = min(spec.regime.spread_multipliers)
+        width *= m
+        parts.append(f"min regime multiplier {m:.6g}")
+    return width, " x ".join(parts)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from omegaconf import OmegaConf
+
 from corp.spec.catalogue import CATALOGUE, Entry, iter_leaf_paths
 from corp.spec.compose import CONF_DIR, compose_config, to_container
 from corp.spec.policy import RULES
@@ -28,19 +30,27 @@ LAYER_TITLES = {
 
 
 def _defaults(conf_dir: Path) -> dict[tuple[str, str | None], Any]:
-    """Default value per (path, strategy kind) from the shipped config options."""
+    """Default value per (path, strategy kind): the composed default config, then every strategy
+    and task option file (read directly: each is self-contained, composing each costs ~0.1 s)."""
     out: dict[tuple[str, str | None], Any] = {}
-    for overrides in ([], ["task=pack"], ["task=docs"]):
-        for path, value in iter_leaf_paths(
-            to_container(compose_config(overrides, conf_dir=conf_dir))
-        ):
+    for path, value in iter_leaf_paths(to_container(compose_config([], conf_dir=conf_dir))):
+        out[(path, None)] = value
+    for option in sorted((conf_dir / "task").glob("*.yaml")):
+        for path, value in iter_leaf_paths(_load(option), "task."):
             out.setdefault((path, None), value)
     for model in STRATEGY_MODELS:
         kind = model.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
-        data = to_container(compose_config([f"strategy={kind}"], conf_dir=conf_dir))
-        for path, value in iter_leaf_paths(data["strategy"], "strategy."):
+        for path, value in iter_leaf_paths(
+            _load(conf_dir / "strategy" / f"{kind}.yaml"), "strategy."
+        ):
             out[(path, kind)] = value
     return out
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+    assert isinstance(data, dict)
+    return {str(k): v for k, v in data.items() if k != "defaults"}
 
 
 def _fmt(value: Any) -> str:
@@ -94,11 +104,12 @@ def render_parameters_md(conf_dir: Path = CONF_DIR) -> str:
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for e in (e for e in CATALOGUE if e.layer == layer):
-            kinds = (
-                "all"
-                if e.kinds is None or len(e.kinds) == len(STRATEGY_MODELS)
-                else ", ".join(e.kinds)
-            )
+            if e.kinds is None:
+                kinds = "—"
+            elif len(e.kinds) == len(STRATEGY_MODELS) or e.layer == "market":
+                kinds = "all"
+            else:
+                kinds = ", ".join(e.kinds)
             bounds = "" if e.bounds is None else f"{e.bounds[0]:g} – {e.bounds[1]:g}"
             lines.append(
                 f"| `{e.path}` | {kinds} | {_cell(e.unit)} | {_cell(_default_cell(e, defaults))} "

@@ -18,7 +18,27 @@ from omegaconf.errors import OmegaConfBaseException
 from corp.spec.check import Checked, check_container
 from corp.spec.compose import to_container
 
-__all__ = ["PointReport", "format_preflight", "preflight_points"]
+__all__ = [
+    "PointReport",
+    "format_preflight",
+    "jobs_started",
+    "mark_jobs_started",
+    "preflight_points",
+]
+
+_JOBS = {"started": False}
+
+
+def mark_jobs_started() -> None:
+    """Record that composition succeeded and a job (or a sweep's launch) began in this process.
+
+    ``python -m corp`` maps Hydra's exit 1 to 2 only when nothing started, i.e. when Hydra
+    refused the config itself; a failed job keeps Hydra's exit 1."""
+    _JOBS["started"] = True
+
+
+def jobs_started() -> bool:
+    return _JOBS["started"]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,20 @@
 ``*_pct`` fields are fractions of ``capital_quote`` (0.05 = 5 %). Cross-field rules (warning =
 rho * limit, stepwise recovery, VaR level order) are policy rules, not validators: a validator
 would be skipped as soon as another field is invalid and hide them (hydra-notes).
+
+Breaker semantics these fields configure (the contract for ``corp.core``'s risk step):
+
+* WARNING when the day's loss reaches ``daily_loss_warning_pct`` or the drawdown reaches
+  ``max_drawdown_warning_pct`` of capital, or VaR at ``var_warning_level`` exceeds
+  ``var_limit_pct``;
+* RESTRICTED (no quote that adds inventory) when the position exceeds
+  ``position_concentration_limit`` x capital in notional, or VaR at ``var_limit_level`` exceeds
+  ``var_limit_pct``;
+* HALTED (no quotes, cancel all) when the day's loss reaches ``daily_loss_limit_pct`` or the
+  drawdown reaches ``max_drawdown_pct``;
+* recovery walks ``recovery_path`` one state at a time, each step after ``cooldown_period_seconds``
+  in the state and ``recovery_quiet_period_seconds`` without a violation; the first step out of
+  HALTED waits for a person when ``manual_confirmation_from_halted``.
 """
 
 from __future__ import annotations

@@ -52,9 +52,11 @@ class SpecInvalid(SpecError):
         super().__init__("\n".join(problems))
 
 
-def _dotted(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
-    """Dotted path of a pydantic location, dropping union tags (``strategy.glft.gamma``)."""
+def _dotted(loc: tuple[Any, ...], data: Any) -> tuple[str, str | None]:
+    """Dotted path of a pydantic location without the union tag pydantic inserts into it
+    (``strategy.glft.gamma`` -> ``strategy.gamma``), and that tag (the kind), if any."""
     parts: list[str] = []
+    tag: str | None = None
     node = data
     for item in loc:
         in_map = isinstance(node, Mapping) and item in node
@@ -63,20 +65,21 @@ def _dotted(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
             parts.append(str(item))
             node = node[item]  # type: ignore[index]
         elif isinstance(node, Mapping) and item in (node.get("kind"), node.get("name")):
-            continue  # the discriminated-union tag pydantic inserts into the location
+            tag = str(item)
         else:
             parts.append(str(item))
             node = None
-    return ".".join(parts), node
+    return ".".join(parts), tag
 
 
 def format_validation_error(exc: ValidationError, data: Any) -> list[str]:
     """One line per error: ``path: message (got value)``; unknown keys say so plainly."""
     lines = []
     for err in exc.errors(include_url=False):
-        path, _ = _dotted(tuple(err["loc"]), data)
+        path, tag = _dotted(tuple(err["loc"]), data)
         if err["type"] == "extra_forbidden":
-            lines.append(f"{path}: unknown key (got {err['input']!r})")
+            where = "" if tag is None else f" for {path.split('.')[0]} kind {tag!r}"
+            lines.append(f"{path}: unknown key{where} (got {err['input']!r})")
         elif err["type"] == "missing":
             lines.append(f"{path}: required value is missing")
         else:

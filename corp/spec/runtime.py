@@ -20,6 +20,8 @@ class RuntimeSpec(BaseModel):
     quote_latency_p95_slo_ms: PosFloat
     risk_check_latency_p95_slo_ms: PosFloat
     latency_breach_rollback_minutes: PosFloat
+    availability_slo_pct: Annotated[float, Field(gt=0.0, lt=1.0)]
+    halted_time_slo_pct: Annotated[float, Field(gt=0.0, lt=1.0)]
     rest_timeout_ms: PosFloat
     ws_stale_timeout_ms: PosFloat
     redis_timeout_ms: PosFloat

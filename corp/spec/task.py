@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from corp.spec.types import SPEC_MODEL_CONFIG, PackName
+from corp.spec.types import SPEC_MODEL_CONFIG, NonNegFloat, PackName, PosInt
 
-__all__ = ["DocsTask", "PackTask", "ShowTask", "TaskSpec", "ValidateTask"]
+__all__ = ["CalibrateTask", "DocsTask", "PackTask", "ShowTask", "TaskSpec", "ValidateTask"]
 
 
 class ValidateTask(BaseModel):
@@ -37,7 +37,19 @@ class DocsTask(BaseModel):
     output: Annotated[str, Field(min_length=1)]
 
 
+class CalibrateTask(BaseModel):
+    """Seed 2.2-2.6 calibration on the market layer's events or a recorded file (never edits a
+    pack; writes a record and a proposed diff under ``results_dir/<run_id>/``)."""
+
+    model_config = SPEC_MODEL_CONFIG
+    name: Literal["calibrate"]
+    events_path: Annotated[str, Field(min_length=1)] | None
+    results_dir: Annotated[str, Field(min_length=1)]
+    inventory_candidates_lots: Annotated[list[PosInt], Field(min_length=1)]
+    skew_candidates: Annotated[list[NonNegFloat], Field(min_length=1)]
+
+
 TaskSpec = Annotated[
-    ValidateTask | ShowTask | PackTask | DocsTask,
+    ValidateTask | ShowTask | PackTask | DocsTask | CalibrateTask,
     Field(discriminator="name"),
 ]

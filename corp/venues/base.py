@@ -135,6 +135,8 @@ class Reconciliation:
     """Client ids the venue has never seen: safe to resubmit under the same id."""
     orphans_canceled: list[OrderSnapshot] = field(default_factory=list)
     """Open at the venue with our prefix but unknown to the engine: cancelled."""
+    fills: list[Fill] = field(default_factory=list)
+    """Recent venue fills of the known client ids, newest first: journal the ones not yet seen."""
 
 
 @runtime_checkable

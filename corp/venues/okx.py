@@ -8,6 +8,7 @@ okx_live uses ccxt's defaults. Keys come from :class:`OkxCredentials` (environme
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal, TypeVar
@@ -46,7 +47,37 @@ class CorpOkx(EnvelopeGuard, ccxt_async.okx):  # type: ignore[misc]
 
 
 class CorpOkxPro(EnvelopeGuard, ccxt_pro.okx):  # type: ignore[misc]
-    """ccxt.pro's okx with the envelope check (its REST calls go through the same hook)."""
+    """ccxt.pro's okx with the envelope check and a guard against unparseable frames.
+
+    Stock ccxt decodes each frame inside its receive loop; one frame that is not JSON raises there
+    and silently ends the loop (the socket then dies by keepalive). Here the frame is counted,
+    reported to ``malformed_listeners`` and dropped, and the socket keeps going.
+    """
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config or {})
+        self.malformed_frames = 0
+        self.malformed_listeners: list[Callable[[object, BaseException], None]] = []
+
+    def client(self, url: str) -> Any:
+        client = super().client(url)
+        if not getattr(client, "_corp_guarded", False):
+            client.handle_text_or_binary_message = self._guarded(
+                client.handle_text_or_binary_message
+            )
+            client._corp_guarded = True
+        return client
+
+    def _guarded(self, handle: Callable[[object], None]) -> Callable[[object], None]:
+        def guarded(data: object) -> None:
+            try:
+                handle(data)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+                self.malformed_frames += 1
+                for listener in self.malformed_listeners:
+                    listener(data, exc)
+
+        return guarded
 
 
 class CorpOkxSync(EnvelopeGuard, ccxt.okx):  # type: ignore[misc]
@@ -197,9 +228,14 @@ class OkxVenue:
 
     async def submit(self, request: OrderRequest) -> OrderAck:
         cid = validate_client_order_id(request.client_order_id)
-        if not (request.price > 0 and request.size_base > 0):
+        if not (
+            math.isfinite(request.price)
+            and math.isfinite(request.size_base)
+            and request.price > 0
+            and request.size_base > 0
+        ):
             raise DataError(
-                f"price and size_base must be > 0, was price={request.price} "
+                f"price and size_base must be finite and > 0, was price={request.price} "
                 f"size_base={request.size_base} <client_order_id={cid}>"
             )
         amount = self._to_amount(request.symbol, request.size_base)
@@ -377,7 +413,8 @@ class OkxVenue:
         ):
             if count:
                 self.metrics.reconciled_orders.labels(venue=self.name, outcome=outcome).inc(count)
-        return Reconciliation(live, finished, never, canceled)
+        fills = [f for f in await self.fills(symbol) if f.client_order_id in known]
+        return Reconciliation(live, finished, never, canceled, fills)
 
     async def close(self) -> None:
         await self.exchange.close()

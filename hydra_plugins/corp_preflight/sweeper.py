@@ -16,7 +16,7 @@ from typing import Any
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from corp.spec.preflight import format_preflight, preflight_points
+from corp.spec.preflight import format_preflight, mark_jobs_started, preflight_points
 
 __all__ = ["PreflightSweeper"]
 
@@ -41,4 +41,5 @@ class PreflightSweeper(BasicSweeper):
             sys.stderr.write(format_preflight(reports))
             sys.stderr.flush()
             raise SystemExit(2)
+        mark_jobs_started()
         return super().sweep(arguments)

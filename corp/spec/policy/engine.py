@@ -6,7 +6,8 @@ value and never stops at the first problem, so the user sees all problems of a c
 Enforcement is decided here, not in the rules:
 
 * a waiver (pack.waivers: rule, optional path, owner, reason, expiry) that matches and has not
-  expired moves the violation to the ``waived`` list; an expired waiver is itself reported;
+  expired moves the violation to the ``waived`` list; an expired waiver, one naming an unknown
+  rule, or one naming an ``always`` rule does not apply and is itself reported;
 * severity ``error`` denies in stages staging and production; in stage research it is reported
   as a warning, except for rules marked ``always`` (mathematical validity and venue gates: an
   explosive Hawkes process or an unapproved live run is never only a warning);
@@ -111,29 +112,44 @@ def _matching_waiver(v: Violation, waivers: Iterable[Waiver]) -> Waiver | None:
     return None
 
 
+def _waiver_problems(spec: RunSpec, context: PolicyContext) -> list[Violation]:
+    """Waivers that do not apply, each reported: expired, unknown rule, or a rule that guards
+    validity or venue access and therefore cannot be waived."""
+    out = []
+    for i, waiver in enumerate(spec.pack.waivers):
+        path = f"pack.waivers.{i}"
+        if waiver.rule not in RULES:
+            reason = f"names no rule ({waiver.rule}); known: {', '.join(sorted(RULES))}"
+            out.append(Violation("policy.waiver_unknown_rule", path, "warning", reason))
+        elif RULES[waiver.rule].always:
+            reason = f"rule {waiver.rule} is enforced at every stage and cannot be waived"
+            out.append(Violation("policy.waiver_not_allowed", path, "warning", reason))
+        elif waiver.expires < context.today:
+            reason = (
+                f"waiver of {waiver.rule} (owner {waiver.owner}) expired on {waiver.expires}; "
+                "it no longer applies"
+            )
+            out.append(Violation("policy.waiver_expired", path, "warning", reason))
+    return out
+
+
 def evaluate(
     spec: RunSpec, context: PolicyContext, rules: Iterable[Rule] | None = None
 ) -> PolicyReport:
     """Run every rule on ``spec``; return all violations sorted into denied/warnings/waived."""
     stage = spec.pack.stage
-    active_waivers = [w for w in spec.pack.waivers if w.expires >= context.today]
+    active_rules = list(rules) if rules is not None else list(RULES.values())
     denied: list[Violation] = []
-    warnings: list[Violation] = []
+    warnings = _waiver_problems(spec, context)
     waived: list[tuple[Violation, Waiver]] = []
-    for i, waiver in enumerate(spec.pack.waivers):
-        if waiver.expires < context.today:
-            warnings.append(
-                Violation(
-                    "policy.waiver_expired",
-                    f"pack.waivers.{i}",
-                    "warning",
-                    f"waiver of {waiver.rule} (owner {waiver.owner}) expired on "
-                    f"{waiver.expires}; it no longer applies",
-                )
-            )
-    for r in rules if rules is not None else RULES.values():
+    usable = [
+        w
+        for w in spec.pack.waivers
+        if w.expires >= context.today and w.rule in RULES and not RULES[w.rule].always
+    ]
+    for r in active_rules:
         for v in r.check(spec, context):
-            waiver = _matching_waiver(v, active_waivers)
+            waiver = _matching_waiver(v, usable)
             if waiver is not None:
                 waived.append((v, waiver))
             elif v.severity == "warning":

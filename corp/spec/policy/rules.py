@@ -14,6 +14,7 @@ from corp.spec.catalogue import CORE_LEVELS, entries_for, iter_leaf_paths, looku
 from corp.spec.derived import (
     gamma_upper_bound,
     inventory_limit_base,
+    min_quoted_spread_bps,
     sigma_quote_per_sqrt_sec,
     tau_secs,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_TUNING_STEP",
     "RHO_RANGE",
     "STAGE_MODES",
+    "approval_problems",
     "check_tuning_change",
 ]
 
@@ -109,15 +111,16 @@ def double_penalty(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
     )
 
 
-@rule("fees.min_spread", "the quoted width covers a maker fee on each side of the round trip")
+@rule("fees.min_spread", "the narrowest quoted width covers a maker fee on each side")
 def min_spread(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
     need = 2 * spec.mode.maker_fee_bps
-    have = spec.strategy.base_spread_bps
+    have, how = min_quoted_spread_bps(spec)
     if have < need:
         yield _err(
             "fees.min_spread",
             "strategy.base_spread_bps",
-            f"{_g(have)} < 2 x mode.maker_fee_bps = {_g(need)}: every round trip loses money",
+            f"narrowest width {how} = {_g(have)} bps < 2 x mode.maker_fee_bps = {_g(need)}: "
+            "every round trip loses money",
         )
 
 
@@ -393,13 +396,25 @@ def stage_mode(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
         )
 
 
-@rule("pack.rollback_version", "production packs name the version to roll back to (seed 1.3)")
+def _version_key(version: str) -> tuple[str, int]:
+    day, n = version.split(".")
+    return day, int(n)
+
+
+@rule("pack.rollback_version", "production packs name an earlier version to roll back to (1.3)")
 def rollback_version(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
-    if spec.pack.stage == "production" and spec.pack.rollback_version is None:
+    back = spec.pack.rollback_version
+    if spec.pack.stage == "production" and back is None:
         yield _err(
             "pack.rollback_version",
             "pack.rollback_version",
             "null in a production pack: name the version to restore when it fails",
+        )
+    elif back is not None and _version_key(back) >= _version_key(spec.pack.version):
+        yield _err(
+            "pack.rollback_version",
+            "pack.rollback_version",
+            f"{back} is not earlier than pack.version {spec.pack.version}",
         )
 
 
@@ -418,11 +433,9 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-@rule("pack.p0_approval", "P0 values need an approval record before okx_demo_api/okx_live",
-      always=True)  # fmt: skip
-def p0_approval(spec: RunSpec, ctx: PolicyContext) -> Iterator[Violation]:
-    if spec.mode.name not in APPROVAL_MODES:
-        return
+def approval_problems(spec: RunSpec, ctx: PolicyContext) -> tuple[str | None, list[Violation]]:
+    """The approval record covering this pack's P0 values (file name, or None) and what it does
+    not cover. Used by the rule below (in the modes that need approval) and by ``task=pack``."""
     now = dt.datetime.combine(ctx.today, dt.time(), tzinfo=dt.UTC)
     records = [
         (name, a)
@@ -430,29 +443,43 @@ def p0_approval(spec: RunSpec, ctx: PolicyContext) -> Iterator[Violation]:
         if a.pack == spec.pack.name and a.version == spec.pack.version and a.expires_at >= now
     ]
     if not records:
-        yield _err(
-            "pack.p0_approval",
-            "pack.version",
-            f"no valid approval record for pack {spec.pack.name} {spec.pack.version} in "
-            f"conf/approvals/ (required for mode {spec.mode.name})",
-        )
-        return
+        return None, [
+            _err(
+                "pack.p0_approval",
+                "pack.version",
+                f"no valid approval record for pack {spec.pack.name} {spec.pack.version} in "
+                f"conf/approvals/ (required for okx_demo_api and okx_live)",
+            )
+        ]
     name, approval = records[-1]
+    problems = []
     for path in p0_paths(spec.strategy.kind):
         value = _value_at(spec, path)
         if path not in approval.values:
-            yield _err(
-                "pack.p0_approval",
-                path,
-                f"{value!r} is a P0 value that approval {name} does not cover",
+            problems.append(
+                _err(
+                    "pack.p0_approval",
+                    path,
+                    f"{value!r} is a P0 value that approval {name} does not cover",
+                )
             )
         elif not _same(value, approval.values[path]):
-            yield _err(
-                "pack.p0_approval",
-                path,
-                f"{value!r} differs from the approved {approval.values[path]!r} "
-                f"({name}, {approval.approved_by}, ticket {approval.ticket})",
+            problems.append(
+                _err(
+                    "pack.p0_approval",
+                    path,
+                    f"{value!r} differs from the approved {approval.values[path]!r} "
+                    f"({name}, {approval.approved_by}, ticket {approval.ticket})",
+                )
             )
+    return name, problems
+
+
+@rule("pack.p0_approval", "P0 values need an approval record before okx_demo_api/okx_live",
+      always=True)  # fmt: skip
+def p0_approval(spec: RunSpec, ctx: PolicyContext) -> Iterator[Violation]:
+    if spec.mode.name in APPROVAL_MODES:
+        yield from approval_problems(spec, ctx)[1]
 
 
 # ---- online tuning guardrails ---------------------------------------------------------------
@@ -483,6 +510,15 @@ def check_tuning_change(
     """
     out: list[Violation] = []
     if proposed.origin != "online_tuning":
+        return out
+    if not entries_for(proposed.path):
+        out.append(
+            _err(
+                "tuning.max_step",
+                proposed.path,
+                f"not a catalogued parameter (change at {proposed.at.isoformat()})",
+            )
+        )
         return out
     step = _relative_step(proposed)
     where = f"change at {proposed.at.isoformat()} by {proposed.by}"

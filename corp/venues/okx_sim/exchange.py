@@ -128,7 +128,11 @@ class SimExchange:
         return inst
 
     def place(self, account: str, req: dict[str, Any]) -> SimResult:
-        """Place one order from an OKX request row; never raises on bad input."""
+        """Place one order from an OKX request row; never raises on bad input.
+
+        Sizes are lots of the instrument (base units for SPOT, contracts for SWAP), for market
+        orders too: unlike OKX's SPOT market buys (quote units by default), which CORP never sends.
+        """
         cl_ord_id = str(req.get("clOrdId") or "")
         try:
             order = self._new_order(account, req, cl_ord_id)
@@ -410,6 +414,8 @@ class SimExchange:
 
         ``totals``: per-currency sum over every account incl. the fee account (conserved);
         ``net_position_lots``: per SWAP, the sum of all net positions (always 0);
+        ``unrealized_quote``: per settle currency, the sum of every SWAP position's unrealised PnL
+        at the book mid (cash ``totals`` + this is conserved: futures PnL is zero-sum);
         ``problems``: human-readable violations (negative or mis-frozen balances, crossed books).
         """
         problems: list[str] = []
@@ -441,8 +447,23 @@ class SimExchange:
                 want = expected_frozen.get((acct.name, ccy), Decimal(0))
                 if abs(bal.frozen - want) > Decimal("1e-12"):
                     problems.append(f"{acct.name} {ccy} frozen={bal.frozen} expected={want}")
+        unrealized: dict[str, Decimal] = {}
         for inst_id, book in self.books.items():
             bid, ask = book.best_bid(), book.best_ask()
             if bid is not None and ask is not None and bid >= ask:
                 problems.append(f"{inst_id} crossed book bid={bid} ask={ask}")
-        return {"totals": totals, "net_position_lots": net_pos, "problems": problems}
+            inst = self.instruments[inst_id]
+            if inst.inst_type != "SWAP" or bid is None or ask is None:
+                continue
+            mark = inst.tick_sz * Decimal(bid + ask) / 2
+            for acct in self.accounts.values():
+                pos = acct.positions.get(inst_id)
+                if pos is not None and pos.pos_lots:
+                    upl = (mark - pos.avg_px) * inst.sz(pos.pos_lots) * inst.ct_val_base
+                    unrealized[inst.quote_ccy] = unrealized.get(inst.quote_ccy, Decimal(0)) + upl
+        return {
+            "totals": totals,
+            "unrealized_quote": unrealized,
+            "net_position_lots": net_pos,
+            "problems": problems,
+        }

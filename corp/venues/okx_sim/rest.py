@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["add_rest_routes"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ACCOUNT = web.RequestKey("account", str)
 HTML_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
 
 
@@ -31,6 +32,8 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
     def wrap(handler: Handler, *, private: bool) -> Handler:
         async def run(request: web.Request) -> web.StreamResponse:
             state.rest_requests += 1
+            if request.can_read_body:
+                await request.read()  # the venue has the order even if the client gives up waiting
             if state.faults.latency_ms > 0:
                 await asyncio.sleep(state.faults.latency_ms / 1000.0)
             fault = state.faults.take_rest(request.path)
@@ -42,7 +45,9 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
                 key = request.headers.get("OK-ACCESS-KEY", "")
                 if not key or not request.headers.get("OK-ACCESS-PASSPHRASE"):
                     return envelope([], "50113", "Invalid Sign: missing credentials", 401)
-                request["account"] = key
+                request[ACCOUNT] = key
+                if state.over_limit(key):
+                    return envelope([], "50011", "Too Many Requests", 429)
             try:
                 return await handler(request)
             except _BadRequest as exc:
@@ -87,7 +92,7 @@ def add_rest_routes(app: web.Application, state: SimState) -> None:
 
 
 class _BadRequest(Exception):
-    pass
+    """A request the simulator cannot parse; answered 400 with OKX code 50014."""
 
 
 def _fault_response(kind: str, status: int) -> web.Response:
@@ -210,7 +215,7 @@ def _batch_code(rows: list[dict[str, str]]) -> tuple[str, str]:
 
 async def post_order(state: SimState, request: web.Request) -> web.Response:
     body = await _json_body(request)
-    row = _place(state, request["account"], body)
+    row = _place(state, request[ACCOUNT], body)
     code, msg = _batch_code([row])
     return envelope([row], code, msg)
 
@@ -219,7 +224,7 @@ async def batch_orders(state: SimState, request: web.Request) -> web.Response:
     body = await _json_body(request)
     if not isinstance(body, list) or not body or len(body) > 20:
         raise _BadRequest("batch-orders body must be an array of 1-20 orders")
-    rows = [_place(state, request["account"], item) for item in body]
+    rows = [_place(state, request[ACCOUNT], item) for item in body]
     code, msg = _batch_code(rows)
     return envelope(rows, code, msg)
 
@@ -239,7 +244,7 @@ def _cancel(state: SimState, account: str, row: Any) -> dict[str, str]:
 
 
 async def cancel_order(state: SimState, request: web.Request) -> web.Response:
-    row = _cancel(state, request["account"], await _json_body(request))
+    row = _cancel(state, request[ACCOUNT], await _json_body(request))
     code, msg = _batch_code([row])
     return envelope([row], code, msg)
 
@@ -248,7 +253,7 @@ async def cancel_batch(state: SimState, request: web.Request) -> web.Response:
     body = await _json_body(request)
     if not isinstance(body, list) or not body or len(body) > 20:
         raise _BadRequest("cancel-batch-orders body must be an array of 1-20 cancels")
-    rows = [_cancel(state, request["account"], item) for item in body]
+    rows = [_cancel(state, request[ACCOUNT], item) for item in body]
     code, msg = _batch_code(rows)
     return envelope(rows, code, msg)
 
@@ -259,7 +264,7 @@ async def orders_pending(state: SimState, request: web.Request) -> web.Response:
     ex = state.exchange
     orders = [
         o
-        for o in ex.open_orders(request["account"], inst_id)
+        for o in ex.open_orders(request[ACCOUNT], inst_id)
         if not inst_type or ex.instruments[o.inst_id].inst_type == inst_type
     ]
     orders.sort(key=lambda o: o.ord_id, reverse=True)
@@ -268,9 +273,7 @@ async def orders_pending(state: SimState, request: web.Request) -> web.Response:
 
 async def get_order(state: SimState, request: web.Request) -> web.Response:
     q = request.query
-    order = state.exchange.find(
-        request["account"], q.get("instId"), q.get("ordId"), q.get("clOrdId")
-    )
+    order = state.exchange.find(request[ACCOUNT], q.get("instId"), q.get("ordId"), q.get("clOrdId"))
     if order is None:
         return envelope([], S_ORDER_MISSING, "Order does not exist")
     return envelope([order_row(state.exchange, order)])
@@ -280,7 +283,7 @@ async def fills(state: SimState, request: web.Request) -> web.Response:
     q = request.query
     rows = [
         f
-        for f in state.exchange.fills.get(request["account"], [])
+        for f in state.exchange.fills.get(request[ACCOUNT], [])
         if (not q.get("instId") or f["instId"] == q["instId"])
         and (not q.get("instType") or f["instType"] == q["instType"])
         and (not q.get("ordId") or f["ordId"] == q["ordId"])
@@ -293,12 +296,12 @@ async def fills(state: SimState, request: web.Request) -> web.Response:
 
 
 async def balance(state: SimState, request: web.Request) -> web.Response:
-    acct = state.exchange.account(request["account"])
+    acct = state.exchange.account(request[ACCOUNT])
     return envelope([balance_row(acct, state.exchange.clock_ms())])
 
 
 async def positions(state: SimState, request: web.Request) -> web.Response:
-    acct = state.exchange.account(request["account"])
+    acct = state.exchange.account(request[ACCOUNT])
     inst_ids = [i for i in request.query.get("instId", "").split(",") if i] or None
     rows = position_rows(state.exchange, acct, inst_ids, state.exchange.clock_ms())
     return envelope(rows)

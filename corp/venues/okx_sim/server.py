@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -31,8 +32,9 @@ from corp.venues.okx_sim.flow import FlowSource, HawkesFlow
 from corp.venues.okx_sim.market import HOUSE, TAKER, BackgroundMarket
 from corp.venues.okx_sim.rest import add_rest_routes
 from corp.venues.okx_sim.ws import WsHub
+from corp.venues.throttle import TokenBucket
 
-__all__ = ["RunningSim", "SimConfig", "SimState", "build_app", "running_sim"]
+__all__ = ["RunningSim", "SimConfig", "SimState", "build_app", "running_sim", "sim_in_thread"]
 
 
 class SimConfig(BaseModel):
@@ -64,6 +66,10 @@ class SimConfig(BaseModel):
     """Maker fee as a fraction of notional; negative = rebate (default -0.5 bps)."""
     taker_fee_rate: Decimal = Decimal("0.0005")
     """Taker fee as a fraction of notional (default 5 bps)."""
+    account_rate_per_sec: Annotated[float, Field(gt=0)] | None = None
+    """Private requests per second per API key before answering 429/50011 (None = no limit)."""
+    account_burst: Annotated[int, Field(ge=1)] = 20
+    """Back-to-back private requests allowed per API key after a quiet period (default 20)."""
 
 
 @dataclass
@@ -76,6 +82,7 @@ class SimState:
     market: BackgroundMarket | None
     hub: WsHub = field(init=False)
     rest_requests: int = 0
+    limits: dict[str, TokenBucket] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def loop_call(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -83,6 +90,16 @@ class SimState:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def over_limit(self, account: str) -> bool:
+        """True when ``account`` exceeded its private request rate (the venue's own limiter)."""
+        rate = self.config.account_rate_per_sec
+        if rate is None:
+            return False
+        bucket = self.limits.get(account)
+        if bucket is None:
+            bucket = self.limits[account] = TokenBucket(rate, self.config.account_burst)
+        return bucket.try_take() > 0
 
     def step_market(self, secs: float) -> int:
         if self.market is None:
@@ -135,6 +152,8 @@ class RunningSim:
     state: SimState
     host: str
     port: int
+    loop: asyncio.AbstractEventLoop
+    sock: socket.socket
 
     @property
     def rest_url(self) -> str:
@@ -175,16 +194,20 @@ async def running_sim(
     """Serve the simulator on loopback for the duration of the block."""
     config = config or SimConfig()
     state = build_state(config, flow)
-    runner = web.AppRunner(build_app(state), handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        build_app(state), handle_signals=False, access_log=None, shutdown_timeout=0.5
+    )
     await runner.setup()
     sock = _listening_socket(config.host, config.port)
-    site = web.SockSite(runner, sock, shutdown_timeout=0.5)
+    site = web.SockSite(runner, sock)
     await site.start()
     stepper = None
     if state.market is not None and config.step_ms > 0:
         stepper = asyncio.create_task(_stepper(state, config.step_ms))
     try:
-        yield RunningSim(state, config.host, sock.getsockname()[1])
+        yield RunningSim(
+            state, config.host, sock.getsockname()[1], asyncio.get_running_loop(), sock
+        )
     finally:
         if stepper is not None:
             stepper.cancel()
@@ -192,3 +215,40 @@ async def running_sim(
                 await stepper
         await state.hub.drop_all()
         await runner.cleanup()
+
+
+@contextlib.contextmanager
+def sim_in_thread(config: SimConfig | None = None) -> Iterator[RunningSim]:
+    """Serve the simulator from its own event loop in a daemon thread (for sync clients)."""
+    ready: list[RunningSim] = []
+    started = threading.Event()
+    stopping: list[asyncio.Event] = []
+    errors: list[BaseException] = []
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        stopping.append(stop)
+        async with running_sim(config) as sim:
+            ready.append(sim)
+            started.set()
+            await stop.wait()
+
+    def main() -> None:
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # surfaced to the caller below
+            errors.append(exc)
+            started.set()
+
+    thread = threading.Thread(target=main, name="okx_sim", daemon=True)
+    thread.start()
+    started.wait(timeout=10.0)
+    if errors or not ready:
+        raise RuntimeError(f"okx_sim thread failed to start: {errors!r}")
+    sim = ready[0]
+    loop = sim.loop
+    try:
+        yield sim
+    finally:
+        loop.call_soon_threadsafe(stopping[0].set)
+        thread.join(timeout=10.0)

@@ -35,6 +35,7 @@ class Conn:
     private: bool
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(SEND_QUEUE_MAX))
     subs: set[tuple[str, str]] = field(default_factory=set)  # (channel, instId or "")
+    args: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     account: str = ""
     conn_id: str = ""
 
@@ -172,6 +173,7 @@ class WsHub:
             self.send(conn, {"event": "unsubscribe", "arg": arg, "connId": conn.conn_id})
             return
         conn.subs.add(key)
+        conn.args[key] = arg
         self.send(conn, {"event": "subscribe", "arg": arg, "connId": conn.conn_id})
         self._initial_push(conn, channel, inst_id)
 
@@ -193,7 +195,7 @@ class WsHub:
         elif channel == "account":
             self._push_account(conn)
         elif channel == "positions":
-            self._push_positions(conn)
+            self._push_positions(conn, (channel, inst_id))
 
     # --- outbound ------------------------------------------------------------------------
 
@@ -249,17 +251,16 @@ class WsHub:
                     self.send(conn, top, data=True)
 
     def _publish_order(self, event: SimEvent) -> None:
-        targets = [
-            c
-            for c in self.conns
-            if c.private and c.account == event.account and ("orders", "") in c.subs
-        ]
-        if not targets:
-            return
-        row = order_row(self.state.exchange, event.payload["order"], event.payload["fill"])
-        msg = {"arg": {"channel": "orders", "instType": "ANY"}, "data": [row]}
-        for conn in targets:
-            self.send(conn, msg)
+        row: dict[str, str] | None = None
+        for conn in list(self.conns):
+            if not conn.private or conn.account != event.account:
+                continue
+            for key in (("orders", ""), ("orders", event.inst_id)):
+                if key in conn.subs:
+                    if row is None:
+                        order, fill = event.payload["order"], event.payload["fill"]
+                        row = order_row(self.state.exchange, order, fill)
+                    self.send(conn, {"arg": conn.args[key], "data": [row]})
 
     def _flush_private(self) -> None:
         self._flush_scheduled = False
@@ -268,20 +269,24 @@ class WsHub:
         for conn in list(self.conns):
             if not conn.private:
                 continue
-            if conn.account in accounts and ("account", "") in conn.subs:
-                self._push_account(conn)
-            if conn.account in positions and ("positions", "") in conn.subs:
-                self._push_positions(conn)
+            for key in list(conn.subs):
+                if key[0] == "account" and conn.account in accounts:
+                    self._push_account(conn)
+                elif key[0] == "positions" and conn.account in positions:
+                    self._push_positions(conn, key)
 
     def _push_account(self, conn: Conn) -> None:
         ex = self.state.exchange
         row = balance_row(ex.account(conn.account), ex.clock_ms())
-        self.send(conn, {"arg": {"channel": "account"}, "data": [row]})
+        self.send(
+            conn, {"arg": conn.args.get(("account", ""), {"channel": "account"}), "data": [row]}
+        )
 
-    def _push_positions(self, conn: Conn) -> None:
+    def _push_positions(self, conn: Conn, key: tuple[str, str]) -> None:
         ex = self.state.exchange
-        rows = position_rows(ex, ex.account(conn.account), None, ex.clock_ms())
-        self.send(conn, {"arg": {"channel": "positions", "instType": "ANY"}, "data": rows})
+        inst_ids = [key[1]] if key[1] else None
+        rows = position_rows(ex, ex.account(conn.account), inst_ids, ex.clock_ms())
+        self.send(conn, {"arg": conn.args[key], "data": rows})
 
 
 def _malformed(kind: str, inst_id: str, payload: dict[str, Any]) -> dict[str, Any] | str:

@@ -1,0 +1,74 @@
+"""`python -m corp` as a user runs it: exit codes, messages, sweep preflight (subprocesses)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def corp(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in ``tmp_path`` (Hydra writes its outputs/ there)."""
+    return subprocess.run(
+        [sys.executable, "-m", "corp", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_default_run_exits_0_as_make_run_does(tmp_path: Path) -> None:
+    out = corp(tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("pack default 2026-01-01.0 sha256=")
+
+
+def test_production_pack_validates_and_prints_its_identity(tmp_path: Path) -> None:
+    out = corp(tmp_path, "+profile=production", "task=validate")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("pack production 2026-02-09.1 sha256=")
+    assert len(lines[0].split("sha256=")[1]) == 64
+    assert lines[1].startswith("policy: ok (stage production")
+
+
+def test_gamma_above_its_bound_exits_2_naming_the_rule_and_numbers(tmp_path: Path) -> None:
+    out = corp(tmp_path, "+profile=production", "strategy.gamma=5")
+    assert out.returncode == 2
+    assert (
+        "ERROR   strategy.gamma: 5 > eta*S/(Q*sigma^2*tau) = 0.005*50000/(10*3.40207^2*1) = 2.16 "
+        "(rule as.gamma_bound)"
+    ) in out.stderr.splitlines()
+
+
+def test_several_bad_values_are_all_reported_in_one_run(tmp_path: Path) -> None:
+    out = corp(tmp_path, "strategy.gamma=-1", "pack.version=v2", "risk.daily_loss_limit_pct=3")
+    assert out.returncode == 2
+    problems = out.stderr.splitlines()[1:]
+    assert len(problems) == 3
+    assert "strategy.gamma: Input should be greater than 0 (got -1)" in problems
+
+
+def test_hydra_struct_error_for_a_typo_reaches_the_user_unchanged(tmp_path: Path) -> None:
+    out = corp(tmp_path, "strategy.gama=0.1")
+    assert out.returncode == 2
+    assert "Key 'gama' is not in struct" in out.stderr
+    assert "full_key: strategy.gama" in out.stderr
+
+
+def test_sweep_with_an_invalid_point_starts_no_job(tmp_path: Path) -> None:
+    out = corp(tmp_path, "-m", "+profile=production", "strategy.gamma=0.1,5")
+    assert out.returncode == 2
+    assert "sweep preflight: 1 of 2 points invalid; no job was started" in out.stderr
+    assert "point #1 [+profile=production strategy.gamma=5]" in out.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_valid_sweep_runs_every_point_in_its_numbered_subdir(tmp_path: Path) -> None:
+    out = corp(tmp_path, "-m", "strategy.gamma=0.1,0.2")
+    assert out.returncode == 0, out.stderr
+    runs = (tmp_path / "outputs" / "multirun").glob("*/*/*")
+    subdirs = sorted(p.name for p in runs if p.is_dir())
+    assert subdirs == ["0_strategy.gamma=0.1", "1_strategy.gamma=0.2"]

@@ -1,0 +1,237 @@
+"""The market-data feed over ccxt.pro against okx_sim: reconnects, re-syncs, staleness, bad data."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from corp.obs.metrics import VenueMetrics
+from corp.venues.config import BackoffConfig
+from corp.venues.feed import MarketDataFeed
+from corp.venues.okx import make_exchange
+from corp.venues.okx_sim.server import RunningSim, SimConfig, running_sim
+from tests.integration.venues.conftest import SPOT, admin, creds, venue_config
+
+STREAM = {"venue": "okx", "stream": f"book:{SPOT}"}
+
+
+@contextlib.asynccontextmanager
+async def live_feed(**feed_overrides: Any) -> AsyncIterator[tuple[RunningSim, MarketDataFeed]]:
+    """A simulator whose background market steps every 20 ms, and a started, live feed."""
+    async with running_sim(SimConfig(seed=3, step_ms=20)) as sim:
+        config = venue_config(sim)
+        feed_config = config.feed.model_copy(update=feed_overrides)
+        exchange = make_exchange(config, creds("feed"), "pro")
+        feed = MarketDataFeed(
+            exchange, SPOT, feed_config, metrics=VenueMetrics(CollectorRegistry()), seed=11
+        )
+        feed.start()
+        try:
+            await until(lambda: feed.state == "live", "feed live at start")
+            yield sim, feed
+        finally:
+            await feed.stop()
+
+
+async def until(condition: Callable[[], bool], what: str, timeout_secs: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_secs
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for: {what}")
+        await asyncio.sleep(0.01)
+
+
+def metric(feed: MarketDataFeed, name: str, **labels: str) -> float:
+    value = feed.metrics.registry.get_sample_value(name, {**STREAM, **labels})
+    return 0.0 if value is None else value
+
+
+def test_live_feed_delivers_a_sound_book_and_is_not_stale() -> None:
+    async def scenario():
+        async with live_feed() as (_, feed):
+            return feed.book, feed.is_stale()
+
+    book, stale = asyncio.run(scenario())
+    assert book.bids[0][0] < book.asks[0][0]
+    assert stale is False
+
+
+def test_dropped_connections_are_redialed_with_growing_jittered_capped_delays() -> None:
+    async def scenario():
+        async with live_feed() as (sim, feed):
+            for n in range(1, 5):
+                await admin(sim, "/ws/drop")
+                await until(
+                    lambda n=n: feed.reconnects >= n and feed.state == "live", f"reconnect {n}"
+                )
+            return feed.delays_ms, feed.book, metric(feed, "corp_feed_reconnects_total")
+
+    delays, book, reconnects = asyncio.run(scenario())
+    # policy: 20 ms doubling, cap 80 ms, ±25 % jitter
+    assert len(delays) == 4
+    assert 15.0 <= delays[0] <= 25.0
+    assert 30.0 <= delays[1] <= 50.0
+    assert all(d <= 100.0 for d in delays)
+    assert delays[3] >= 60.0
+    assert reconnects == 4.0
+    assert book.bids[0][0] < book.asks[0][0]
+
+
+def test_after_a_drop_the_book_is_rebuilt_from_a_fresh_snapshot() -> None:
+    async def scenario():
+        async with live_feed() as (sim, feed):
+            await admin(sim, "/ws/drop")
+            await until(lambda: feed.reconnects == 1 and feed.state == "live", "reconnected")
+            await asyncio.sleep(0.1)
+            venue_book = sim.state.exchange.snapshot("BTC-USDT", 1)
+            return feed.book, venue_book
+
+    book, venue_book = asyncio.run(scenario())
+    assert book.bids[0][0] == float(venue_book["bids"][0][0])
+    assert book.asks[0][0] == float(venue_book["asks"][0][0])
+
+
+def test_sequence_gap_triggers_a_fresh_snapshot_without_reconnecting() -> None:
+    async def scenario():
+        async with live_feed() as (sim, feed):
+            await admin(sim, "/fault", {"gap": {"instId": "BTC-USDT", "skip": 5}})
+            await until(lambda: feed.resyncs >= 1 and feed.state == "live", "resync after gap")
+            return feed, metric(feed, "corp_feed_resyncs_total", reason="sequence_gap")
+
+    feed, gap_resyncs = asyncio.run(scenario())
+    assert gap_resyncs >= 1.0
+    assert feed.reconnects == 0
+
+
+def test_nan_bearing_update_is_rejected_counted_and_the_book_resynced() -> None:
+    async def scenario():
+        async with live_feed() as (sim, feed):
+            seen: list[Any] = []
+            feed.on_book = seen.append
+            await admin(sim, "/fault", {"malformed": {"count": 1, "kind": "nan"}})
+            await until(lambda: feed.rejected >= 1, "rejection")
+            await until(lambda: feed.state == "live", "live again")
+            return (
+                feed,
+                seen,
+                metric(feed, "corp_feed_messages_rejected_total", reason="non_finite"),
+            )
+
+    feed, seen, rejected = asyncio.run(scenario())
+    assert rejected == 1.0
+    levels = [x for b in seen for side in (b.bids, b.asks) for level in side for x in level]
+    assert all(math.isfinite(x) for x in levels)  # no NaN ever reached the engine
+    assert feed.reconnects == 0
+
+
+def test_unparseable_frame_is_counted_and_the_connection_survives() -> None:
+    async def scenario():
+        async with live_feed() as (sim, feed):
+            await admin(sim, "/fault", {"malformed": {"count": 1, "kind": "garbage"}})
+            await until(lambda: feed.rejected >= 1, "rejection")
+            await until(lambda: feed.state == "live" and feed.resyncs >= 1, "resynced")
+            return feed, metric(feed, "corp_feed_messages_rejected_total", reason="unparseable")
+
+    feed, rejected = asyncio.run(scenario())
+    assert rejected == 1.0
+    assert feed.reconnects == 0
+
+
+def test_paused_data_makes_the_feed_stale_but_keeps_the_live_socket() -> None:
+    async def scenario():
+        async with live_feed() as (sim, feed):
+            await admin(sim, "/fault", {"ws": {"paused": True}})
+            await until(feed.is_stale, "stale while paused")
+            stale_gauge_seen = False
+            for _ in range(40):
+                await asyncio.sleep(0.01)
+                stale_gauge_seen |= metric(feed, "corp_feed_stale") == 1.0
+            reconnects_while_paused = feed.reconnects
+            await admin(sim, "/fault", method="DELETE")
+            await until(lambda: not feed.is_stale(), "fresh after resume")
+            return reconnects_while_paused, stale_gauge_seen
+
+    reconnects, stale_gauge_seen = asyncio.run(scenario())
+    assert reconnects == 0  # idle data is not a dead peer: pongs still arrive
+    assert stale_gauge_seen
+
+
+def test_silent_peer_is_declared_dead_and_redialed() -> None:
+    async def scenario():
+        async with live_feed() as (sim, feed):
+            await admin(sim, "/fault", {"ws": {"blackhole": True}})
+            await until(lambda: feed.reconnects >= 1, "redial after dead peer", timeout_secs=5.0)
+            stale_during = feed.is_stale()
+            await admin(sim, "/fault", method="DELETE")
+            await until(lambda: feed.state == "live" and not feed.is_stale(), "live again")
+            return stale_during, feed
+
+    stale_during, feed = asyncio.run(scenario())
+    assert stale_during is True
+    assert feed.reconnects >= 1
+
+
+def test_feed_gives_up_after_max_attempts_when_the_venue_is_gone() -> None:
+    async def scenario():
+        gone = BackoffConfig(initial_ms=5.0, max_ms=10.0, max_attempts=2)
+        async with running_sim(SimConfig(seed=3, step_ms=20)) as sim:
+            config = venue_config(sim)
+            exchange = make_exchange(config, creds("feed"), "pro")
+            feed = MarketDataFeed(exchange, SPOT, config.feed.model_copy(update={"backoff": gone}))
+            feed.start()
+            await until(lambda: feed.state == "live", "live")
+        # the simulator is shut down: every redial is refused
+        try:
+            await until(lambda: feed.state == "failed", "gave up", timeout_secs=10.0)
+            return feed.state, feed.is_stale(), len(feed.delays_ms)
+        finally:
+            await feed.stop()
+
+    state, stale, attempts = asyncio.run(scenario())
+    assert state == "failed"
+    assert stale is True
+    assert attempts == 2
+
+
+def test_reconnects_of_many_feeds_are_spread_not_synchronized() -> None:
+    async def scenario():
+        async with running_sim(SimConfig(seed=3, step_ms=20)) as sim:
+            config = venue_config(sim)
+            feeds = [
+                MarketDataFeed(
+                    make_exchange(config, creds("feed"), "pro"), SPOT, config.feed, seed=s
+                )
+                for s in range(5)
+            ]
+            for feed in feeds:
+                feed.start()
+            try:
+                await until(lambda: all(f.state == "live" for f in feeds), "all live")
+                await admin(sim, "/ws/drop")
+                await until(lambda: all(f.reconnects == 1 for f in feeds), "all redialed")
+                return [f.delays_ms[0] for f in feeds]
+            finally:
+                for feed in feeds:
+                    await feed.stop()
+
+    first_delays = asyncio.run(scenario())
+    assert len({round(d, 3) for d in first_delays}) == 5
+
+
+def test_top_of_book_channels_books5_and_bbo_tbt_feed_a_sound_book() -> None:
+    async def scenario(depth: int):
+        async with live_feed(book_depth=depth) as (_, feed):
+            await asyncio.sleep(0.1)
+            return feed.channel, feed.book
+
+    for depth, channel in ((5, "books5"), (1, "bbo-tbt")):
+        got_channel, book = asyncio.run(scenario(depth))
+        assert got_channel == channel
+        assert len(book.bids) == depth
+        assert book.bids[0][0] < book.asks[0][0]

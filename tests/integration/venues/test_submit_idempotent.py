@@ -1,0 +1,151 @@
+"""Client order ids make submission idempotent; reconciliation leaves no duplicate, no orphan."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from corp.errors import TransientVenueError
+from corp.venues.base import OrderRequest
+from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue
+
+SLOW_SUBMIT = {"kind": "slow", "delay_ms": 300, "path_contains": "batch-orders"}
+
+
+def test_submission_that_times_out_but_lands_is_found_not_duplicated() -> None:
+    async def scenario():
+        async with sim_venue(timeout_ms=150) as (sim, venue):
+            await admin(sim, "/fault", {"rest": {**SLOW_SUBMIT, "count": 1}})
+            ack = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem1"))
+            await asyncio.sleep(0.3)  # let the slow original finish on the venue
+            return ack, await venue.open_orders(SPOT), sim.state.exchange.open_orders("alice")
+
+    ack, open_orders, at_venue = asyncio.run(scenario())
+    assert ack.client_order_id == "idem1"
+    assert [o.client_order_id for o in open_orders] == ["idem1"]
+    assert len(at_venue) == 1
+
+
+def test_submission_timing_out_on_every_attempt_never_leaves_two_live_orders() -> None:
+    async def scenario():
+        async with sim_venue(timeout_ms=100, order_attempts=3) as (sim, venue):
+            # every request, lookups included, answers after the client gave up
+            await admin(sim, "/fault", {"rest": {"kind": "slow", "delay_ms": 300}})
+            with pytest.raises(TransientVenueError, match="gave up after 3 attempts"):
+                await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem2"))
+            await asyncio.sleep(0.4)  # every delayed attempt reaches the venue
+            await admin(sim, "/fault", method="DELETE")
+            again = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem2"))
+            retries = sample(venue, "corp_venue_order_retries_total")
+            return again, sim.state.exchange.open_orders("alice"), retries
+
+    again, live, retries = asyncio.run(scenario())
+    assert len(live) == 1
+    assert again.duplicate is True
+    assert again.venue_order_id == str(live[0].ord_id)
+    assert retries == 2.0
+
+
+def test_resubmitting_a_known_client_id_returns_the_existing_order() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            first = await venue.submit(OrderRequest(SPOT, "sell", 31_000.0, 0.01, "idem3"))
+            second = await venue.submit(OrderRequest(SPOT, "sell", 31_000.0, 0.01, "idem3"))
+            return first, second, sim.state.exchange.open_orders("alice")
+
+    first, second, live = asyncio.run(scenario())
+    assert second.duplicate is True
+    assert second.venue_order_id == first.venue_order_id
+    assert len(live) == 1
+
+
+def test_rate_limited_submission_is_retried_and_lands_once() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            await admin(sim, "/fault", {"rest": {"kind": "rate_limit", "count": 2}})
+            ack = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem4"))
+            return ack, sim.state.exchange.open_orders("alice")
+
+    ack, live = asyncio.run(scenario())
+    assert ack.duplicate is False
+    assert [o.cl_ord_id for o in live] == ["idem4"]
+
+
+def test_reconcile_reports_finished_and_never_arrived_and_cancels_orphans() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "runAlive1"))
+            await venue.submit(OrderRequest(SPOT, "buy", 29_001.0, 0.01, "runDone1"))
+            await venue.cancel(SPOT, "runDone1")
+            await venue.submit(OrderRequest(SPOT, "buy", 29_002.0, 0.01, "runOrphan1"))
+            await venue.submit(OrderRequest(SPOT, "buy", 29_003.0, 0.01, "manual1"))
+            result = await venue.reconcile(
+                SPOT, ["runAlive1", "runDone1", "runLost1"], orphan_prefix="run"
+            )
+            remaining = sorted(o.cl_ord_id for o in sim.state.exchange.open_orders("alice"))
+            return result, remaining
+
+    result, remaining = asyncio.run(scenario())
+    assert [o.client_order_id for o in result.live] == ["runAlive1"]
+    assert [(o.client_order_id, o.status) for o in result.finished] == [("runDone1", "canceled")]
+    assert result.never_arrived == ["runLost1"]
+    assert [o.client_order_id for o in result.orphans_canceled] == ["runOrphan1"]
+    assert remaining == ["manual1", "runAlive1"]
+
+
+def test_reconcile_after_an_html_answer_raises_instead_of_declaring_orders_gone() -> None:
+    async def scenario():
+        async with sim_venue(order_attempts=1) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "runKeep1"))
+            await admin(
+                sim, "/fault", {"rest": {"kind": "html_200", "path_contains": "orders-pending"}}
+            )
+            with pytest.raises(TransientVenueError, match="kind=malformed"):
+                await venue.reconcile(SPOT, ["runKeep1"], orphan_prefix="run")
+            return sim.state.exchange.open_orders("alice")
+
+    assert [o.cl_ord_id for o in asyncio.run(scenario())] == ["runKeep1"]
+
+
+def test_invalid_client_order_id_is_refused_before_anything_is_sent() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            before = sim.state.rest_requests
+            with pytest.raises(
+                ValueError, match="client_order_id must be 1-32 ASCII alphanumerics"
+            ):
+                await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "bad-id_with-dash"))
+            return sim.state.rest_requests - before
+
+    assert asyncio.run(scenario()) == 0
+
+
+def test_reconcile_returns_fills_that_happened_while_the_engine_was_not_looking() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, alice), extra_venue(sim, "bob") as bob:
+            await alice.submit(OrderRequest(SPOT, "buy", 29_999.0, 0.01, "runFill1"))
+            await bob.submit(OrderRequest(SPOT, "sell", 29_999.0, 0.006, "bobT1", post_only=False))
+            return await alice.reconcile(SPOT, ["runFill1"], orphan_prefix="run")
+
+    result = asyncio.run(scenario())
+    assert [o.status for o in result.live] == ["partially_filled"]
+    assert [(f.client_order_id, f.size_base) for f in result.fills] == [
+        ("runFill1", pytest.approx(0.006))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("price", "size"), [(float("nan"), 0.01), (float("inf"), 0.01), (29_000.0, 0.0)]
+)
+def test_non_finite_or_non_positive_order_is_refused_before_sending(
+    price: float, size: float
+) -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            before = sim.state.rest_requests
+            with pytest.raises(ValueError, match="must be finite and > 0"):
+                await venue.submit(OrderRequest(SPOT, "buy", price, size, "nanord1"))
+            return sim.state.rest_requests - before
+
+    assert asyncio.run(scenario()) == 0

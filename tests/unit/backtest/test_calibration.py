@@ -1,0 +1,286 @@
+"""Calibration pipeline (seed 2.2-2.6): each step's figure, the proposal and the written record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corp.backtest.calibrate_task import calibrate, load_events
+from corp.backtest.calibration import (
+    BacktestOutcome,
+    calibrate_gamma_bound,
+    calibrate_hawkes,
+    calibrate_inventory_limit,
+    calibrate_skew_factor,
+    calibrate_spread,
+    market_sample_from_events,
+    max_drawdown_pct,
+    worst_daily_loss_pct,
+)
+from corp.backtest.calibration_run import propose_changes, run_calibration
+from corp.errors import DataError
+from corp.market.scenarios import ScenarioParams, generate
+from corp.spec.check import check_container
+from corp.spec.compose import CONF_DIR, compose_config, to_container
+
+PARAMS = ScenarioParams(duration_secs=3_000.0, book_interval_secs=1.0, book_levels=2)
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return generate(PARAMS)
+
+
+@pytest.fixture(scope="module")
+def sample(scenario):
+    return market_sample_from_events(scenario.events)
+
+
+def spec_for(*overrides: str):
+    checked = check_container(to_container(compose_config(list(overrides))))
+    assert checked.spec is not None, checked.field_problems
+    return checked.spec
+
+
+def test_market_sample_recovers_the_generated_mid_within_half_a_spread(scenario, sample) -> None:
+    snap_mid = np.interp(sample.mid_times_secs, scenario.mid_times_secs, scenario.mid_quote)
+    half_spread_quote = PARAMS.book_half_spread_bps * 1e-4 * PARAMS.base_price_quote
+    assert np.max(np.abs(sample.mid_quote - snap_mid)) <= half_spread_quote + PARAMS.tick_size_quote
+    assert sample.trade_times_secs.size == scenario.n_trades
+
+
+def test_gamma_bound_is_eta_s_over_q_sigma2_tau_with_the_measured_sigma(sample) -> None:
+    g = calibrate_gamma_bound(sample, eta=0.005, inventory_limit=0.5, tau_secs=1.0)
+    assert g.bound == pytest.approx(0.005 * g.price_quote / (0.5 * g.sigma_quote_per_sqrt_sec**2))
+    # the book mid adds rounding and impact noise to the configured diffusion
+    assert g.sigma_quote_per_sqrt_sec == pytest.approx(PARAMS.sigma_quote_per_sqrt_sec, rel=0.5)
+
+
+def test_spread_calibration_recovers_the_fill_decay_and_picks_a_finite_spread(sample) -> None:
+    cal = calibrate_spread(sample)
+    k_true = 1.0 / (PARAMS.trade_reach_bps * 1e-4 * PARAMS.base_price_quote)
+    assert cal.fill.ok
+    assert cal.fill.k == pytest.approx(k_true, rel=0.2)
+    assert math.isfinite(cal.base_spread_bps)
+    assert cal.table.fill_rate[0] > cal.table.fill_rate[5]
+
+
+def test_hawkes_step_recovers_the_scenario_clustering(sample) -> None:
+    cal = calibrate_hawkes(sample)
+    assert cal.pooled.branching_ratio == pytest.approx(0.5, abs=0.1)
+    assert cal.low_intensity_threshold < cal.high_intensity_threshold
+    assert cal.fit.stationary
+
+
+def test_drawdown_and_daily_loss_by_hand() -> None:
+    equity = np.array([100.0, 110.0, 90.0, 95.0, 80.0, 120.0])
+    assert max_drawdown_pct(equity, 1_000.0) == pytest.approx(0.03)
+    t = np.array([0.0, 10.0, 20.0, 86_400.0, 86_410.0, 86_420.0])
+    # day 0 opens at 100, falls to 90; day 1 opens at 95, falls to 80
+    assert worst_daily_loss_pct(t, equity, 1_000.0) == pytest.approx(0.015)
+
+
+def linear_risk_backtester(overrides, events):
+    """Stand-in for the offline driver (not on main yet): loss grows with the inventory limit."""
+    q = overrides["strategy.inventory_limit"]
+    t = np.linspace(0.0, 3_600.0, 100)
+    equity = 10_000.0 - q * 10.0 * np.sin(np.linspace(0.0, np.pi, 100))
+    return BacktestOutcome(t, equity, np.zeros(100), 10_000.0)
+
+
+def test_inventory_limit_is_the_largest_q_meeting_both_limits_with_a_stand_in_backtester() -> None:
+    cal = calibrate_inventory_limit(
+        [np.empty(0)],
+        [1, 5, 10, 20, 50],
+        backtester=linear_risk_backtester,
+        max_drawdown_limit_pct=0.02,
+        daily_loss_limit_pct=0.03,
+        lot_size_base=0.01,
+        price_quote=50_000.0,
+        stress_drop_pct=0.1,
+        capital_quote=10_000.0,
+    )
+    # drawdown = 10 q / 10_000 <= 0.02  ->  q <= 20
+    assert cal.status == "ok"
+    assert cal.proposed_lots == 20
+    assert [r.feasible for r in cal.rows] == [True, True, True, True, False]
+    assert cal.analytic_max_lots == math.floor(0.03 * 10_000.0 / (0.01 * 50_000.0 * 0.1))
+
+
+def test_inventory_limit_without_a_backtester_is_reported_skipped_not_guessed() -> None:
+    cal = calibrate_inventory_limit(
+        [np.empty(0)],
+        [1, 5],
+        backtester=None,
+        max_drawdown_limit_pct=0.02,
+        daily_loss_limit_pct=0.03,
+        lot_size_base=0.01,
+        price_quote=50_000.0,
+        stress_drop_pct=0.1,
+        capital_quote=10_000.0,
+    )
+    assert cal.status == "skipped"
+    assert cal.proposed_lots is None
+    assert "backtester" in cal.reason
+
+
+def ar1_inventory_backtester(overrides, events):
+    """Stand-in for the offline driver: a larger skew mean-reverts inventory faster."""
+    skew = overrides["strategy.inventory_skew_factor"]
+    phi = 1.0 - 0.5 * skew
+    rng = np.random.default_rng(0)
+    q = np.zeros(2_000)
+    for i in range(1, q.size):
+        q[i] = phi * q[i - 1] + rng.normal(0.0, 0.01)
+    t = np.arange(q.size, dtype=float)
+    return BacktestOutcome(t, np.full(q.size, 1e4), q, 1e4)
+
+
+def test_skew_factor_minimises_mean_inventory_plus_weighted_half_life() -> None:
+    cal = calibrate_skew_factor(
+        np.empty(0),
+        [0.05, 0.5, 1.0],
+        backtester=ar1_inventory_backtester,
+        half_life_weight_per_sec=0.001,
+    )
+    assert cal.status == "ok"
+    assert cal.proposed == 1.0
+    hl = {r.value: r.half_life_secs for r in cal.rows}
+    assert hl[0.05] > hl[0.5] > hl[1.0]
+
+
+def test_proposal_classifies_each_change_by_its_catalogue_risk_level(scenario) -> None:
+    spec = spec_for("strategy=hawkes")
+    result = run_calibration(scenario.events, spec, source="test")
+    changes = propose_changes(spec, result)
+    paths = {c.path: c for c in changes}
+    assert "strategy.alpha_per_sec" in paths
+    assert {c.risk for c in changes} <= {"P0", "P1", "P2"}
+    ranks = [{"P0": 0, "P1": 1, "P2": 2}[c.risk] for c in changes]
+    assert ranks == sorted(ranks)
+
+
+def conf_digest() -> str:
+    h = hashlib.sha256()
+    for p in sorted(CONF_DIR.rglob("*.yaml")):
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_calibrate_task_writes_the_record_and_never_edits_a_pack(tmp_path: Path) -> None:
+    before = conf_digest()
+    spec = spec_for(
+        "task=calibrate",
+        "market=hawkes_medium",
+        "market.duration_secs=1500",
+        f"task.results_dir={tmp_path}",
+    )
+    res = calibrate(spec, repo_root=tmp_path)
+    assert conf_digest() == before
+    names = {p.name for p in res.files}
+    assert {
+        "calibration.json",
+        "calibration.md",
+        "manifest.json",
+        "spread_buckets.png",
+        "hawkes_qq.png",
+    } <= names
+    record = json.loads((res.run_dir / "calibration.json").read_text())
+    assert record["pack_edited"] is False
+    assert record["hawkes_2_6"]["pooled"]["branching_ratio"] == pytest.approx(0.5, abs=0.15)
+    manifest = json.loads((res.run_dir / "manifest.json").read_text())
+    md = res.run_dir / "calibration.md"
+    assert manifest["calibration.md"] == hashlib.sha256(md.read_bytes()).hexdigest()
+    assert any("2.4 inventory limit" in s for s in res.skipped)
+
+
+def test_a_recorded_event_file_is_calibrated_in_place_of_the_market_layer(tmp_path: Path) -> None:
+    events = generate(replace(PARAMS, duration_secs=1_500.0, hawkes_alpha_per_sec=0.7)).events
+    np.save(tmp_path / "events.npy", events)
+    spec = spec_for(
+        "task=calibrate",
+        f"task.events_path={tmp_path / 'events.npy'}",
+        f"task.results_dir={tmp_path}",
+    )
+    res = calibrate(spec, repo_root=tmp_path)
+    record = json.loads((res.run_dir / "calibration.json").read_text())
+    assert record["source"].startswith("recorded events")
+    assert record["hawkes_2_6"]["pooled"]["branching_ratio"] == pytest.approx(0.875, abs=0.1)
+
+
+def test_an_event_file_of_the_wrong_dtype_is_rejected_naming_the_field(tmp_path: Path) -> None:
+    np.save(tmp_path / "bad.npy", np.zeros(3))
+    with pytest.raises(DataError, match=r"task\.events_path: .* must hold EVENT_DTYPE"):
+        load_events(tmp_path / "bad.npy")
+
+
+def test_inventory_limit_sweep_over_the_real_engine_on_a_flash_crash() -> None:
+    from corp.backtest.calibration_engine import engine_backtester
+    from corp.core import types as ct
+    from corp.core.params import param_vector
+
+    p = replace(
+        PARAMS,
+        stress="flash_crash",
+        duration_secs=1_800.0,
+        event_start_secs=900.0,
+        event_duration_secs=60.0,
+        intensity_multiplier=3.0,
+        sell_share=0.8,
+        spread_multiplier=5.0,
+        depth_multiplier=0.2,
+    )
+    events = generate(p).events
+    base = param_vector(
+        kind=ct.KIND_NAIVE,
+        tick_size=0.1,
+        lot_size=0.01,
+        sigma=p.sigma_quote_per_sqrt_sec,
+        k=0.1,
+        a=1.5,
+        base_size=0.05,
+        inventory_limit=1.0,
+        base_spread_frac=0.0002,
+        max_drawdown_frac=0.5,
+        daily_loss_limit_frac=0.5,
+    )
+    cal = calibrate_inventory_limit(
+        [events],
+        [5, 20, 100],
+        backtester=engine_backtester(base),
+        max_drawdown_limit_pct=0.03,
+        daily_loss_limit_pct=0.03,
+        lot_size_base=0.01,
+        price_quote=50_000.0,
+        stress_drop_pct=0.1,
+        capital_quote=10_000.0,
+    )
+    drawdowns = [r.max_drawdown_pct for r in cal.rows]
+    assert drawdowns == sorted(drawdowns)  # more inventory room, deeper crash losses
+    assert cal.status == "ok"
+    assert cal.proposed_lots == max(int(r.value) for r in cal.rows if r.feasible)
+    assert not cal.rows[-1].feasible
+
+
+def test_task_calibrate_runs_through_the_app_entry_point(tmp_path: Path) -> None:
+    from corp.app import execute
+
+    data = to_container(
+        compose_config(
+            [
+                "task=calibrate",
+                "market=hawkes_low",
+                "market.duration_secs=1200",
+                f"task.results_dir={tmp_path}",
+            ]
+        )
+    )
+    outcome = execute(data)
+    assert any(line.startswith("calibration record:") for line in outcome.lines())
+    assert len(list(tmp_path.glob("*-calibrate-*/calibration.json"))) == 1
