@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from chaos.__main__ import main
 from chaos.backends import LocalBackend
 from chaos.journal import Journal, Status
 from chaos.processes import live_pids
@@ -66,6 +67,12 @@ def test_a_latency_toxic_shows_in_the_redis_ping_round_trip(outcome: Outcome) ->
     assert fast, "no PING round trip was fast before or after the toxic"
 
 
+def test_a_paused_redis_is_detected_and_its_recovery_seen(outcome: Outcome) -> None:
+    journal = _ran(outcome[0]["selftest-redis-pause"])
+    assert journal.status is Status.PASSED, journal.reason
+    assert [c.passed for c in journal.criteria] == [True, True]
+
+
 def test_the_must_fail_drill_fails_naming_the_missing_rows(outcome: Outcome) -> None:
     journal = _ran(outcome[0]["selftest-must-fail"])
     assert journal.status is Status.FAILED
@@ -115,3 +122,19 @@ def test_the_markdown_report_follows_the_drill_template_and_embeds_plots(outcome
     assert "![timeline of selftest-pg-stop](selftest-pg-stop.png)" in text
     png = outcome[1]["plot:selftest-pg-stop"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_report_command_rewrites_the_reports_from_report_json(
+    outcome: Outcome, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = outcome[1]["json"].parent
+    outcome[1]["junit"].unlink()
+    assert main(["report", "--out", str(out_dir)]) == 0
+    assert ET.parse(outcome[1]["junit"]).getroot().tag == "testsuites"
+    assert "selftest-pg-stop" in capsys.readouterr().out
+
+
+def test_the_list_command_shows_every_self_test_drill(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--dir", str(DRILLS)]) == 0
+    shown = capsys.readouterr().out
+    assert all(path.stem in shown for path in SELFTESTS)
