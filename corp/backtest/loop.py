@@ -113,9 +113,18 @@ from corp.core.types import (
     B_KILL,
     B_STOP,
     CB_HALTED,
+    KIND_AS,
+    KIND_FAST_INTEGRATED,
+    KIND_GLFT,
+    KIND_HAWKES,
+    KIND_HAWKES_ADAPTIVE,
+    KIND_INTEGRATED,
+    KIND_NAIVE,
     ONE_SEC_NS,
     P_ENTRY_LATENCY_NS,
     P_HEDGE_INTERVAL_NS,
+    P_HORIZON_SECS,
+    P_KIND,
     P_LOT_SIZE,
     P_MAKER_FEE_FRAC,
     P_MARKOUT_NS,
@@ -394,6 +403,22 @@ def run_chunk_nb(
     taker_fee = params[P_TAKER_FEE_FRAC]
     nt_cap = nt_i.shape[0]
     mk_cap = mk_i.shape[0]
+    kind_flag = int(params[P_KIND])
+    # quote memo: for kinds whose quote depends only on the book top, inventory and breaker state
+    # (no signals, no clock), an unchanged input gives an unchanged decision; skip recomputing it
+    memo_ok = kind_flag in (KIND_NAIVE, KIND_AS, KIND_GLFT) and params[P_HORIZON_SECS] <= 0.0
+    memo_valid = False
+    slots_dirty = True
+    memo_bid = -1
+    memo_ask = -1
+    memo_q = 0.0
+    memo_state = -1
+    uses_signals = kind_flag in (
+        KIND_HAWKES,
+        KIND_HAWKES_ADAPTIVE,
+        KIND_INTEGRATED,
+        KIND_FAST_INTEGRATED,
+    )  # intensities, adverse flag, regime
     if n > 0 and istate[IS_STARTED] == 0:
         istate[IS_STARTED] = 1
         istate[IS_T0_NS] = ev[0]["local_ts_ns"]
@@ -490,6 +515,7 @@ def run_chunk_nb(
             row = ev[i_x]
             istate[IS_I_EXCH] = i_x + 1
             kind = row["kind"]
+            fills_before = istate[IS_NT_TAIL]
             if kind == EV_DEPTH:
                 idx = to_tick_nb(row["price"], tick) - tick0
                 side = row["side"]
@@ -522,7 +548,8 @@ def run_chunk_nb(
                             orders_f[k, OF_LEAVES],
                             orders_f[k, OF_PRICE],
                         )
-                istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
+                if istate[IS_NT_TAIL] != fills_before:  # only a fill changes order timing
+                    istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
             elif kind == EV_TRADE:
                 idx = to_tick_nb(row["price"], tick) - tick0
                 aggressor = row["side"]
@@ -566,7 +593,8 @@ def run_chunk_nb(
                                 orders_f[k, OF_PRICE],
                             )
                             orders_f[k, OF_FRONT] = 0.0
-                istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
+                if istate[IS_NT_TAIL] != fills_before:  # only a fill changes order timing
+                    istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
             elif kind == EV_DEPTH_CLEAR:
                 book_clear_nb(ex_bid, ex_ask, istate, IS_EX_BID, IS_EX_ASK, row["side"])
             continue
@@ -620,6 +648,7 @@ def run_chunk_nb(
                 break
             orders_i[k_free, OI_STATUS] = ST_EMPTY
             istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
+            slots_dirty = True
             continue
 
         if t_lo == INF_NS:
@@ -648,7 +677,9 @@ def run_chunk_nb(
         la = istate[IS_LO_ASK]
         has_book = lb >= 0 and la >= 0
         mid = ((lb + la) * 0.5 + tick0) * tick if has_book else math.nan
-        if kind == EV_TRADE:
+        if not uses_signals:
+            pass
+        elif kind == EV_TRADE:
             on_trade_nb(params, sig, t_secs, row["side"], mid)
         elif has_book and prev_bid >= 0 and prev_ask >= 0 and (lb != prev_bid or la != prev_ask):
             on_mid_nb(params, sig, t_secs, ((prev_bid + prev_ask) * 0.5 + tick0) * tick, mid)
@@ -714,6 +745,24 @@ def run_chunk_nb(
                 nxt = t_now - (t_now - istate[IS_NEXT_REQUOTE_NS]) % requote_ns + requote_ns
             istate[IS_NEXT_REQUOTE_NS] = nxt
         agg[AG_QUOTE_DECISIONS] += 1.0
+        q_now = acct[A_POSITION]
+        if (
+            memo_ok
+            and memo_valid
+            and not slots_dirty
+            and lb == memo_bid
+            and la == memo_ask
+            and q_now == memo_q
+            and state == memo_state
+            and not halted
+        ):
+            continue  # same inputs, same quote, same working orders: the decision is "keep"
+        memo_valid = True
+        slots_dirty = False
+        memo_bid = lb
+        memo_ask = la
+        memo_q = q_now
+        memo_state = state
         features_nb(params, sig, t_secs, mid, (lb + tick0) * tick, (la + tick0) * tick, feat)
         quote_nb(
             params,
