@@ -108,11 +108,13 @@ from corp.core.breaker import breaker_step_nb
 from corp.core.quote import quote_nb
 from corp.core.signals import features_nb, on_mid_nb, on_trade_nb
 from corp.core.types import (
+    A_CASH,
     A_DAY_START_EQUITY,
     A_POSITION,
     B_KILL,
     B_STOP,
     CB_HALTED,
+    CB_NORMAL,
     KIND_AS,
     KIND_FAST_INTEGRATED,
     KIND_GLFT,
@@ -413,6 +415,12 @@ def run_chunk_nb(
     memo_ask = -1
     memo_q = 0.0
     memo_state = -1
+    risk_valid = False
+    risk_bid = -1
+    risk_ask = -1
+    risk_q = 0.0
+    risk_cash = 0.0
+    risk_equity = 0.0
     uses_signals = kind_flag in (
         KIND_HAWKES,
         KIND_HAWKES_ADAPTIVE,
@@ -702,18 +710,38 @@ def run_chunk_nb(
 
         # day rollover and risk
         day = t_now // DAY_NS
-        equity = equity_nb(acct, mid)
-        if day != istate[IS_DAY]:
-            loss = acct[A_DAY_START_EQUITY] - equity
-            if loss > agg[AG_WORST_DAY_LOSS]:
-                agg[AG_WORST_DAY_LOSS] = loss
-            acct[A_DAY_START_EQUITY] = equity
-            istate[IS_DAY] = day
-        equity, drawdown, day_loss = mark_nb(acct, mid)
-        if drawdown > agg[AG_MAX_DRAWDOWN]:
-            agg[AG_MAX_DRAWDOWN] = drawdown
-        state = breaker_step_nb(params, brk, t_now, day_loss, drawdown, abs(acct[A_POSITION]))
-        istate[IS_STATE] = state
+        same_risk = (
+            risk_valid
+            and state == CB_NORMAL
+            and day == istate[IS_DAY]
+            and lb == risk_bid
+            and la == risk_ask
+            and acct[A_POSITION] == risk_q
+            and acct[A_CASH] == risk_cash
+        )
+        if same_risk:
+            # NORMAL with the same book top, inventory and cash: the same equity, no violation,
+            # nothing to recover from; the breaker step would change nothing
+            equity = risk_equity
+        else:
+            equity = equity_nb(acct, mid)
+            if day != istate[IS_DAY]:
+                loss = acct[A_DAY_START_EQUITY] - equity
+                if loss > agg[AG_WORST_DAY_LOSS]:
+                    agg[AG_WORST_DAY_LOSS] = loss
+                acct[A_DAY_START_EQUITY] = equity
+                istate[IS_DAY] = day
+            equity, drawdown, day_loss = mark_nb(acct, mid)
+            if drawdown > agg[AG_MAX_DRAWDOWN]:
+                agg[AG_MAX_DRAWDOWN] = drawdown
+            state = breaker_step_nb(params, brk, t_now, day_loss, drawdown, abs(acct[A_POSITION]))
+            istate[IS_STATE] = state
+            risk_valid = True
+            risk_bid = lb
+            risk_ask = la
+            risk_q = acct[A_POSITION]
+            risk_cash = acct[A_CASH]
+            risk_equity = equity
 
         # downsampled record
         if t_now >= istate[IS_NEXT_RECORD_NS]:
