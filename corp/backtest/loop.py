@@ -695,6 +695,8 @@ def run_chunk_nb(
         state = istate[IS_STATE]
         agg[AG_TIME_IN_STATE_NS + state] += t_now - istate[IS_LAST_LOCAL_NS]
         istate[IS_LAST_LOCAL_NS] = t_now
+        if i_l + 1 < n and ev[i_l + 1]["local_ts_ns"] == t_now:
+            continue  # rows we receive at one instant are one update: act on the whole of it
 
         # mark-outs that matured
         while (

@@ -299,6 +299,8 @@ def run_reference(
             and (b != prev_b or a != prev_a)
         ):
             on_mid_nb(params, sig, t_secs, prev_mid, mid)
+        if i_l < n and int(events[i_l]["local_ts_ns"]) == now:
+            continue  # the rest of this instant's update comes first
         if math.isnan(mid):
             continue
         equity = cash + position * mid
