@@ -50,7 +50,8 @@ def _console_observer(console: Console):
 
 def _table(rows: Sequence[tuple[str, str, str, str, str]], title: str) -> Table:
     table = Table(title=title)
-    for column in ("drill", "backend", "verdict", "seconds", "reason"):
+    table.add_column("drill", no_wrap=True)
+    for column in ("backend", "verdict", "seconds", "reason"):
         table.add_column(column, overflow="fold")
     for drill_id, backend, verdict, secs, reason in rows:
         colour = _COLOURS.get(verdict, "white")
@@ -60,7 +61,8 @@ def _table(rows: Sequence[tuple[str, str, str, str, str]], title: str) -> Table:
 
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
     table = Table(title=f"drills in {args.dir}")
-    for column in ("id", "title", "implements", "services", "links"):
+    table.add_column("id", no_wrap=True)
+    for column in ("title", "implements", "services", "links"):
         table.add_column(column, overflow="fold")
     bad = 0
     for path in sorted(Path(args.dir).glob("*.yaml")):
@@ -74,6 +76,9 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
         table.add_row(
             drill.id, drill.title, drill.implements, ", ".join(drill.topology.services), links
         )
+    if not table.rows:
+        console.print(f"no drill files (*.yaml) in {args.dir}")
+        return 0
     console.print(table)
     return 2 if bad else 0
 

@@ -424,10 +424,11 @@ class LocalBackend(Backend):
         argv = [
             shutil.which("postgres") or "postgres",
             "-D", str(data), "-p", str(port), "-k", str(root),
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
             "-c", "max_connections=50", "-c", "shared_buffers=16MB",
         ]  # fmt: skip
+        # fsync=off is safe for drills: they crash processes, never the OS. synchronous_commit stays
+        # on: with it off an immediate stop loses acknowledged commits (a drill caught exactly that)
         proc = ManagedProcess("postgres", argv, log_path=root / "postgres.log", run_as=user)
         endpoint = PostgresEndpoint("127.0.0.1", port)
         # SIGINT = postgres "fast" shutdown: clean, quick, data kept for a restart
@@ -516,11 +517,16 @@ class ContainersBackend(Backend):
 
     def __init__(self) -> None:
         os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-        from testcontainers.core.network import Network
+        self._network: Any = None  # created with the first container (needs the engine)
 
-        self._network = Network()
-        self._network.create()
-        atexit.register(self._remove_network)
+    def _ensure_network(self) -> Any:
+        if self._network is None:
+            from testcontainers.core.network import Network
+
+            self._network = Network()
+            self._network.create()
+            atexit.register(self._remove_network)
+        return self._network
 
     def _remove_network(self) -> None:
         with contextlib.suppress(Exception):  # the engine may be gone at exit
@@ -541,7 +547,7 @@ class ContainersBackend(Backend):
     def _run(
         self, container: Any, alias: str, build: Callable[[Any], Service]
     ) -> Iterator[Service]:
-        container.with_network(self._network).with_network_aliases(alias)
+        container.with_network(self._ensure_network()).with_network_aliases(alias)
         started = time.monotonic()
         container.start()
         try:
@@ -552,7 +558,7 @@ class ContainersBackend(Backend):
             container.stop()
 
     def redis(self) -> contextlib.AbstractContextManager[Service]:
-        from testcontainers.redis import RedisContainer
+        from testcontainers.community.redis import RedisContainer
 
         def build(c: Any) -> Service:
             endpoint = RedisEndpoint(c.get_container_host_ip(), int(c.get_exposed_port(6379)))
@@ -561,7 +567,7 @@ class ContainersBackend(Backend):
         return self._run(RedisContainer("redis:7"), "redis", build)
 
     def postgres(self) -> contextlib.AbstractContextManager[Service]:
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.community.postgres import PostgresContainer
 
         def build(c: Any) -> Service:
             endpoint = PostgresEndpoint(

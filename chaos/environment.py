@@ -2,7 +2,7 @@
 
 The environment is what probes and steps act on: it resolves ``{placeholders}`` in argv, URLs and
 queries, answers where Redis and Postgres are (through a link or direct), applies link faults
-through :mod:`chaos.faults` and process faults to services and workloads::
+and process faults through :mod:`chaos.faults` (the one Toxiproxy wrapper)::
 
     with Environment(drill, backend, run_dir=tmp, drill_dir=Path("runbooks/drills")) as env:
         env.link_down("pg")
@@ -18,10 +18,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import sys
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING
 
 from chaos.backends import (
     Backend,
@@ -33,13 +33,23 @@ from chaos.backends import (
     ToxiproxyEndpoint,
 )
 from chaos.drill import AddToxic, Drill
-from chaos.processes import ManagedProcess, free_port
+from chaos.processes import ManagedProcess, free_port, service_user
 from corp.errors import ChaosError
 
-__all__ = ["REPO_ROOT", "Environment", "LinkInfo"]
+if TYPE_CHECKING:
+    from chaos.faults import ToxiproxyClient
+
+__all__ = ["REPO_ROOT", "Environment", "LinkInfo", "faults_module"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*(?:\.[a-z0-9_-]+)*)\}")
+
+
+def faults_module() -> ModuleType:
+    """:mod:`chaos.faults`, imported when a drill first needs it (links or process faults)."""
+    import chaos.faults
+
+    return chaos.faults
 
 
 class LinkInfo:
@@ -64,7 +74,7 @@ class Environment:
         self.links: dict[str, LinkInfo] = {}
         self.processes: dict[str, ManagedProcess] = {}
         self.toxiproxy: Service | None = None
-        self._proxies: object | None = None
+        self._proxies: ToxiproxyClient | None = None
         self._stack = contextlib.ExitStack()
         self._free_ports: dict[str, int] = {}
 
@@ -113,22 +123,18 @@ class Environment:
                 self.start_process(proc.name)
 
     def _create_links(self) -> None:
-        from chaos import faults
-
         assert self.toxiproxy is not None
         endpoint = self.toxiproxy.endpoint
         assert isinstance(endpoint, ToxiproxyEndpoint)
-        self._proxies = faults.ProxyControl(endpoint.api_url)
+        self._proxies = faults_module().ToxiproxyClient(endpoint.host, endpoint.port)
         for index, link in enumerate(self.drill.topology.links):
             service = self.services[ServiceKind(link.service)]
             listen = self.backend.proxy_listen_address(index)
-            bound = faults.create_proxy(self._proxies, link.name, listen, service.upstream)
-            host, port = bound.rsplit(":", 1)
-            port_num = self.toxiproxy.port_map.get(int(port), int(port))
+            handle = self._proxies.create_proxy(link.name, service.upstream, listen)
+            port = self.toxiproxy.port_map.get(handle.listen_port, handle.listen_port)
             self.links[link.name] = LinkInfo(
-                link.name, ServiceKind(link.service), endpoint.listen_host, port_num
+                link.name, ServiceKind(link.service), endpoint.listen_host, port
             )
-            del host
 
     def start_process(self, name: str) -> None:
         """Start a declared workload process (argv rendered, repo on PYTHONPATH, cwd = run dir)."""
@@ -235,76 +241,102 @@ class Environment:
 
     # ------------------------------------------------------------------------------- faults
 
-    def _faults(self) -> tuple[object, object]:
-        from chaos import faults
-
+    def _client(self) -> ToxiproxyClient:
         if self._proxies is None:
             raise ChaosError("this drill has no links, so no Toxiproxy <links=0>")
-        return faults, self._proxies
+        return self._proxies
 
     def link_down(self, link: str) -> None:
         """Disable the link's proxy (refuse new connects, close live ones)."""
-        faults, proxies = self._faults()
-        faults.set_enabled(proxies, link, enabled=False)  # type: ignore[attr-defined]
+        self._client().proxy(link).disable()
 
     def link_up(self, link: str) -> None:
         """Enable the link's proxy again."""
-        faults, proxies = self._faults()
-        faults.set_enabled(proxies, link, enabled=True)  # type: ignore[attr-defined]
+        self._client().proxy(link).enable()
 
     def add_toxic(self, step: AddToxic) -> None:
         """Add the step's toxic to its link."""
-        faults, proxies = self._faults()
-        faults.add_toxic(  # type: ignore[attr-defined]
-            proxies,
-            step.link,
+        self._client().proxy(step.link).add_toxic(
             step.toxic,
-            name=step.name,
             stream=step.stream,
+            name=step.name,
             toxicity=step.toxicity,
             attributes=dict(step.attributes),
         )
 
     def remove_toxic(self, link: str, name: str) -> None:
-        """Remove a toxic from a link."""
-        faults, proxies = self._faults()
-        faults.remove_toxic(proxies, link, name)  # type: ignore[attr-defined]
+        """Remove a toxic from a link (already gone, e.g. after a reset, is fine)."""
+        self._client().proxy(link).remove_toxic(name, missing_ok=True)
 
     def reset_links(self) -> None:
         """Every proxy enabled, every toxic removed."""
-        faults, proxies = self._faults()
-        faults.reset(proxies)  # type: ignore[attr-defined]
+        self._client().reset()
 
     def process_fault(self, target: str, fault: str) -> None:
         """Apply ``fault`` (kill, pause, resume, stop, start) to a service or a workload."""
         if target in self.processes:
             proc = self.processes[target]
             match fault:
-                case "kill":
-                    proc.signal_group(signal.SIGKILL)
-                case "pause":
-                    proc.signal_group(signal.SIGSTOP)
-                case "resume":
-                    proc.signal_group(signal.SIGCONT)
                 case "stop":
                     proc.stop()
                 case "start":
                     if not proc.running():
                         proc.start()
+                case _:
+                    self._signal_fault(target, fault, proc.pid)
             return
         service = self.services.get(ServiceKind(target))
         if service is None:
             raise ChaosError(f"process_fault: no service or process {target!r} <target={target}>")
         match fault:
             case "stop":
-                service.stop()
+                self._abrupt_stop(service)
             case "start":
                 service.start()
-            case "kill" | "pause" | "resume":
-                if service.pid is None:
-                    raise ChaosError(
-                        f"process_fault {fault}: {target} has no local process on backend "
-                        f"{self.backend.name} <target={target}>"
-                    )
-                sig = {"kill": signal.SIGKILL, "pause": signal.SIGSTOP, "resume": signal.SIGCONT}
-                os.killpg(service.pid, sig[fault])
+            case _:
+                self._signal_fault(target, fault, service.pid)
+
+    def _signal_fault(self, target: str, fault: str, pid: int | None) -> None:
+        """kill / pause / resume every process of the target's group (postmaster + backends)."""
+        if pid is None:
+            raise ChaosError(
+                f"process_fault {fault}: {target} has no local process on backend "
+                f"{self.backend.name} <target={target}>"
+            )
+        faults = faults_module()
+        action = {
+            "kill": faults.kill_process,
+            "pause": faults.pause_process,
+            "resume": faults.resume_process,
+        }[fault]
+        for member in _group_members(pid):
+            with contextlib.suppress(ChaosError):  # a backend may exit between listing and signal
+                action(member)
+        if fault == "kill" and faults.process_state(pid) not in (None, "Z", "X"):
+            raise ChaosError(f"kill {target}: pid {pid} still alive <pid={pid}>")
+
+    def _abrupt_stop(self, service: Service) -> None:
+        """Postgres ``pg_ctl stop -m immediate``, Redis SHUTDOWN NOSAVE, else the backend stop."""
+        ep = service.endpoint
+        faults = faults_module()
+        if service.kind is ServiceKind.POSTGRES and service.data_dir is not None:
+            faults.stop_postgres_immediate(service.data_dir, user=service_user())
+        elif service.kind is ServiceKind.REDIS and isinstance(ep, RedisEndpoint):
+            faults.shutdown_redis_nosave(ep.host, ep.port)
+        service.stop()  # reaps the exited process (or stops a container)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Pids whose process group is ``pgid`` (the leader first)."""
+    members = [pgid]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == pgid:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp
+            members.append(int(entry.name))
+    return members

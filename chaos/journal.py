@@ -68,7 +68,7 @@ class Event(_Frozen):
 
 
 class Sample(_Frozen):
-    """One reading of an observed probe."""
+    """One reading of an observed probe, stamped when the probe returned."""
 
     probe: str
     t_s: float

@@ -166,22 +166,50 @@ def _probe_sql(probe: SqlProbe, ctx: ProbeContext) -> Value:
     return None if value is None else str(value)
 
 
+def _no_setinfo_kwargs() -> dict[str, None]:
+    """Connection kwargs that skip CLIENT SETINFO on connect (spelled per redis-py version)."""
+    import importlib.util
+
+    if importlib.util.find_spec("redis.driver_info") is not None:  # lib_name/version deprecated
+        return {"driver_info": None}
+    return {"lib_name": None, "lib_version": None}
+
+
+def _redis_ping_ms(host: str, port: int, timeout_s: float) -> float:
+    """One PING round trip on a fresh connection, not counting the connect itself."""
+    import redis
+
+    conn = redis.Connection(
+        host=host,
+        port=port,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        **_no_setinfo_kwargs(),
+    )
+    try:
+        conn.connect()
+        start = time.perf_counter()
+        conn.send_command("PING")
+        reply = conn.read_response()
+        elapsed_ms = (time.perf_counter() - start) * 1000.0
+    finally:
+        conn.disconnect()
+    if reply not in (b"PONG", "PONG", True):
+        raise RuntimeError(f"PING answered {reply!r}")
+    return elapsed_ms
+
+
 def _probe_redis(probe: RedisProbe, ctx: ProbeContext) -> Value:
     import redis
 
     host, port = ctx.redis_address(link=probe.link, service=probe.service)
+    if probe.op == "ping_ms":
+        return _redis_ping_ms(host, port, probe.timeout_s)
     client = redis.Redis(
-        host=host,
-        port=port,
-        socket_timeout=probe.timeout_s,
+        host=host, port=port, socket_timeout=probe.timeout_s,
         socket_connect_timeout=probe.timeout_s,
-    )
+    )  # fmt: skip
     try:
-        if probe.op == "ping_ms":
-            client.ping()  # connect (and its handshake) first: measure one round trip only
-            start = time.perf_counter()
-            client.ping()
-            return (time.perf_counter() - start) * 1000.0
         if probe.op == "dbsize":
             return float(client.dbsize())
         assert probe.key is not None

@@ -90,15 +90,16 @@ def wait_until(
 ) -> float:
     """Poll ``check`` until true; return the seconds taken, or raise ChaosError naming ``what``."""
     start = time.monotonic()
-    last_exc: BaseException | None = None
+    last_error = ""
     while True:
         try:
             if check():
                 return time.monotonic() - start
         except Exception as exc:  # readiness checks fail by raising until the service is up
-            last_exc = exc
+            # keep only the text: the exception's traceback would keep its socket alive
+            last_error = repr(exc)
         if time.monotonic() - start > timeout_secs:
-            detail = f": last error {last_exc!r}" if last_exc is not None else ""
+            detail = f": last error {last_error}" if last_error else ""
             raise ChaosError(
                 f"{what} not ready within {timeout_secs:g} s{detail} "
                 f"<timeout_secs={timeout_secs:g}>"

@@ -87,8 +87,9 @@ def plot_timeline(journal: Journal, path: Path) -> Path | None:
         if good:
             ax.plot([t for t, _ in good], [v for _, v in good], ".-", lw=1, ms=3, label=probe)
         if bad:
-            base = min((v for _, v in good), default=0.0)
-            ax.plot(bad, [base] * len(bad), "x", color="tab:red", ms=4, label="error")
+            # errors sit on the floor of the plot (0 for non-negative readings) so they stand out
+            base = min(0.0, min((v for _, v in good), default=0.0))
+            ax.plot(bad, [base] * len(bad), "x", color="tab:red", ms=4, label="no answer")
         for label, t_s in journal.step_end_s.items():
             ax.axvline(t_s, color="grey", ls=":", lw=0.8)
             ax.annotate(label, (t_s, 1.0), xycoords=("data", "axes fraction"), fontsize=6,

@@ -15,6 +15,7 @@ a rollback raised), ``skipped`` (a service cannot run on this backend; the reaso
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 import time
 import urllib.request
@@ -83,8 +84,8 @@ class _Watch:
 
     def _sample(self) -> None:
         for obs in self.drill.observe.probes:
-            t_s = self.rec.now_s()
             result = run_probe(obs.probe, self.env)
+            t_s = self.rec.now_s()  # stamped when the reading is known (what "detect" measures)
             self.rec.dispatch(
                 Sample(probe=obs.name, t_s=t_s, value=result.value, error=result.error)
             )
@@ -259,6 +260,11 @@ def run_drill(
     if drill.topology.links:
         kinds.append(ServiceKind.TOXIPROXY)
     reason = backend.unavailable(kinds)
+    needs_faults = bool(drill.topology.links) or any(
+        isinstance(step, ProcessFault) for step in (*drill.method, *drill.rollbacks)
+    )
+    if reason is None and needs_faults and importlib.util.find_spec("chaos.faults") is None:
+        reason = "chaos.faults (the Toxiproxy and process-fault wrapper) is not installed"
     if reason is not None:
         rec.event(EventKind.NOTE, "skipped", detail=reason)
         return _journal(drill, path, backend, rec, Status.SKIPPED, reason)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.backends import BackendName, ServiceUnavailable, docker_available, resolve_backend_name
+from chaos.backends import (
+    BackendName,
+    ContainersBackend,
+    LocalBackend,
+    ServiceUnavailable,
+    docker_available,
+    resolve_backend_name,
+    select_backend,
+)
 from corp.errors import ChaosError
 
 
@@ -47,3 +55,21 @@ def test_containers_requested_without_an_engine_is_unavailable_with_a_reason() -
 
 def test_a_ping_answering_false_counts_as_no_engine() -> None:
     assert docker_available(lambda: False) is False
+
+
+def test_select_backend_builds_the_containers_backend_when_docker_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CORP_CHAOS_BACKEND", raising=False)
+    backend = select_backend(docker_ping=_answers)
+    assert isinstance(backend, ContainersBackend)
+    assert backend.proxy_listen_address(0) == "0.0.0.0:18600"
+
+
+def test_select_backend_builds_the_local_backend_without_docker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CORP_CHAOS_BACKEND", raising=False)
+    backend = select_backend(docker_ping=_no_engine)
+    assert isinstance(backend, LocalBackend)
+    assert backend.proxy_listen_address(0) == "127.0.0.1:0"

@@ -209,14 +209,18 @@ def test_a_terminated_drill_run_leaves_no_process_or_directory(tmp_path: Path) -
          "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    assert child.stdout is not None
-    for line in child.stdout:  # wait until the method is running
-        if "phase     method" in line:
-            break
-    redis_dirs = list(services_tmp.glob("corp-chaos-redis-*"))
-    assert len(redis_dirs) == 1
-    child.send_signal(signal.SIGTERM)
-    child.communicate(timeout=30)
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:  # wait until the method is running
+            if "phase     method" in line:
+                break
+        assert len(list(services_tmp.glob("corp-chaos-redis-*"))) == 1
+        child.send_signal(signal.SIGTERM)
+        child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate(timeout=10)
     assert list(services_tmp.iterdir()) == []
     leftovers = subprocess.run(
         ["pgrep", "-f", str(services_tmp)], capture_output=True, text=True, check=False
