@@ -167,16 +167,22 @@ def run_task_offline(inp: TaskInput) -> TaskResult:
 
     if inp.spec.mode.name != "offline":
         raise SpecError(f"task=run: mode {inp.spec.mode.name!r} runs in corp.live, not offline")
+    results_dir = Path(inp.spec.task.results_dir)  # type: ignore[union-attr]
     return run_offline_spec(
-        inp.spec, results_dir=REPO_ROOT / "results", identity=pack_identity(inp.spec)
+        inp.spec,
+        results_dir=results_dir if results_dir.is_absolute() else REPO_ROOT / results_dir,
+        identity=pack_identity(inp.spec),
     )
 
 
 def calibrate_task(inp: TaskInput) -> TaskResult:
     """Seed 2.2-2.6 calibration; numba and matplotlib load only here."""
     from corp.backtest.calibrate_task import calibrate
+    from corp.backtest.calibration_engine import engine_backtester
+    from corp.core.params import pack_run_spec, param_vector
 
-    return calibrate(inp.spec, repo_root=REPO_ROOT)
+    backtester = engine_backtester(param_vector(**pack_run_spec(inp.spec)))
+    return calibrate(inp.spec, repo_root=REPO_ROOT, backtester=backtester)
 
 
 TASKS: dict[str, Callable[[TaskInput], TaskResult]] = {

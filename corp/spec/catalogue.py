@@ -1194,7 +1194,7 @@ CATALOGUE: tuple[Entry, ...] = (
     # ---- task -------------------------------------------------------------------------------
     _l(
         "task.name",
-        "validate|show|pack|docs|calibrate",
+        "run|validate|show|pack|docs|calibrate",
         "default",
         "realtime",
         "P2",
@@ -1223,7 +1223,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "default",
         "realtime",
         "P2",
-        "task=calibrate: where results/<run_id>/ goes",
+        "task=run and task=calibrate: where results/<run_id>/ goes",
     ),
     _l(
         "task.inventory_candidates_lots",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +20,18 @@ def corp(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_default_run_exits_0_as_make_run_does(tmp_path: Path) -> None:
-    out = corp(tmp_path)
+def test_default_run_backtests_offline_and_writes_a_manifest_as_make_run_does(
+    tmp_path: Path,
+) -> None:
+    results = tmp_path / "results"
+    out = corp(tmp_path, f"task.results_dir={results}", "market.duration_secs=120")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("pack default 2026-01-01.0 sha256=")
+    assert "events, PnL" in out.stdout
+    (run_dir,) = results.iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    listed = {f["name"] for f in manifest["files"]}
+    assert {"spec.json", "summary.json"} <= listed
 
 
 def test_production_pack_validates_and_prints_its_identity(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from corp.spec.market import MARKET_MODELS
 from corp.spec.pack import PackMeta
 from corp.spec.run import RunSpec
 from corp.spec.strategy import STRATEGY_MODELS
-from corp.spec.task import CalibrateTask, DocsTask, PackTask, ShowTask, ValidateTask
+from corp.spec.task import TASK_MODELS
 
 
 def _kind(model: type[BaseModel], tag: str = "kind") -> str:
@@ -23,7 +23,7 @@ def _model_fields() -> set[tuple[str, str | None]]:
         out |= {(f"strategy.{f}", _kind(model)) for f in model.model_fields}
     for model in MARKET_MODELS:
         out |= {(f"market.{f}", _kind(model)) for f in model.model_fields}
-    for task in (ValidateTask, ShowTask, PackTask, DocsTask, CalibrateTask):
+    for task in TASK_MODELS:
         out |= {(f"task.{f}", None) for f in task.model_fields}
     out |= {(f"pack.{f}", None) for f in PackMeta.model_fields}
     for layer in ("risk", "hedge", "regime", "runtime", "mode"):

@@ -17,7 +17,7 @@ def _run(overrides: list[str]) -> object:
 
 
 def test_validate_reports_identity_and_policy_summary() -> None:
-    result = _run(["+profile=production"])
+    result = _run(["+profile=production", "task=validate"])
     assert isinstance(result, ValidateResult)
     lines = result.lines()
     assert lines[0] == result.identity.line()
