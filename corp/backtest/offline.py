@@ -44,10 +44,13 @@ class OfflineRun:
     run_dir: Path
     summary: Summary
     files: dict[str, str]
+    identity_line: str | None = None
+    """The pack identity (name, version, sha256) the run traded, printed first."""
 
     def lines(self) -> list[str]:
         s = self.summary
         return [
+            *([self.identity_line] if self.identity_line else []),
             f"run {self.run_id}: {s.n_events:,} events, PnL {s.total_pnl_quote:,.4f} quote, "
             f"fills {s.fills_maker}/{s.fills_taker} (maker/taker), breaker {s.breaker_final_state}",
             f"results: {self.run_dir}",
@@ -169,4 +172,4 @@ def run_offline_spec(
                       for n, d in digests.items()],
         },
     )  # fmt: skip
-    return OfflineRun(rid, run_dir, summary, digests)
+    return OfflineRun(rid, run_dir, summary, digests, None if identity is None else identity.line())

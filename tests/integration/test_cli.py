@@ -26,7 +26,7 @@ def test_default_run_backtests_offline_and_writes_a_manifest_as_make_run_does(
     results = tmp_path / "results"
     out = corp(tmp_path, f"task.results_dir={results}", "market.duration_secs=120")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("pack default 2026-01-01.0 sha256=")
+    assert "\npack default 2026-01-01.0 sha256=" in out.stdout
     assert "events, PnL" in out.stdout
     (run_dir,) = results.iterdir()
     manifest = json.loads((run_dir / "manifest.json").read_text())
