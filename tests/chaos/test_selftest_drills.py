@@ -120,7 +120,7 @@ def test_the_json_report_round_trips_into_journals(outcome: Outcome) -> None:
 def test_the_markdown_report_follows_the_drill_template_and_embeds_plots(outcome: Outcome) -> None:
     _ran(outcome[0]["selftest-pg-stop"])
     text = outcome[1]["markdown"].read_text()
-    for heading in ("### Injection", "### Observed", "### Result", "### Follow-up"):
+    for heading in ("### Injection (注入方式)", "### Observed (观测指标)", "### Result (验收结果)"):
         assert heading in text
     assert "![timeline of selftest-pg-stop](selftest-pg-stop.png)" in text
     png = outcome[1]["plot:selftest-pg-stop"]
