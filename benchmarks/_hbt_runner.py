@@ -42,6 +42,11 @@ def convert(ev: np.ndarray) -> np.ndarray:
     return out
 
 
+MODE_EVERY_EVENT = 0  # wake on every market event (wait_next_feed)
+MODE_TIMER = 1  # wake every interval (elapse): hftbacktest's idiomatic timer
+MODE_GATED = 2  # wake on events, decide on the first event after each interval (CORP's rule)
+
+
 @njit
 def as_quotes(mid, q, gamma, sigma, k, tick, best_bid, best_ask):
     # the same formulas, rounding and clamping as corp.core.quote (AS, infinite horizon, tau = 1)
@@ -71,19 +76,32 @@ def sizes(q, base, limit, shape, lot):
 
 
 @njit
-def strategy(hbt, every_event, interval_ns, gamma, sigma, k, base, limit, shape):
+def strategy(hbt, mode, interval_ns, gamma, sigma, k, base, limit, shape):
     order_id = 0
     bid_id = -1
     ask_id = -1
     bid_tick = -1
     ask_tick = -1
     decisions = 0
+    next_ns = -1
     while True:
-        rc = (
-            hbt.wait_next_feed(False, 1_000_000_000_000) if every_event else hbt.elapse(interval_ns)
-        )
+        if mode == MODE_TIMER:
+            rc = hbt.elapse(interval_ns)
+        else:
+            rc = hbt.wait_next_feed(False, 1_000_000_000_000)
         if rc == 1:
             break
+        if mode == MODE_GATED:
+            # CORP's rule: decide on the first market event at or after each interval boundary
+            now = hbt.current_timestamp
+            if next_ns < 0:
+                next_ns = now
+            if now < next_ns:
+                continue
+            prev_ns = next_ns
+            next_ns = prev_ns + interval_ns
+            if next_ns <= now:
+                next_ns = now - (now - prev_ns) % interval_ns + interval_ns
         depth = hbt.depth(0)
         tick = depth.tick_size
         lot = depth.lot_size
@@ -100,6 +118,7 @@ def strategy(hbt, every_event, interval_ns, gamma, sigma, k, base, limit, shape)
         want_ask = round(ask_px / tick) if ask_qty > 0 else -1
         hbt.clear_inactive_orders(0)
         orders = hbt.orders(0)
+        # like CORP's loop: a replacement is sent right after the cancel, not after its ack
         # bid side
         live_bid = bid_id >= 0 and orders.get(bid_id) is not None
         if live_bid and bid_tick != want_bid:
@@ -107,7 +126,7 @@ def strategy(hbt, every_event, interval_ns, gamma, sigma, k, base, limit, shape)
             if o.cancellable:
                 hbt.cancel(0, bid_id, False)
                 live_bid = False
-        if not live_bid and want_bid >= 0 and (bid_id < 0 or orders.get(bid_id) is None):
+        if not live_bid and want_bid >= 0:
             order_id += 1
             hbt.submit_buy_order(0, order_id, want_bid * tick, bid_qty, GTX, LIMIT, False)
             bid_id = order_id
@@ -119,7 +138,7 @@ def strategy(hbt, every_event, interval_ns, gamma, sigma, k, base, limit, shape)
             if o.cancellable:
                 hbt.cancel(0, ask_id, False)
                 live_ask = False
-        if not live_ask and want_ask >= 0 and (ask_id < 0 or orders.get(ask_id) is None):
+        if not live_ask and want_ask >= 0:
             order_id += 1
             hbt.submit_sell_order(0, order_id, want_ask * tick, ask_qty, GTX, LIMIT, False)
             ask_id = order_id
@@ -127,7 +146,7 @@ def strategy(hbt, every_event, interval_ns, gamma, sigma, k, base, limit, shape)
     return decisions
 
 
-def run(events: np.ndarray, cfg: dict, every_event: bool) -> dict:
+def run(events: np.ndarray, cfg: dict, mode: int) -> dict:
     asset = (
         BacktestAsset()
         .data([events])
@@ -144,7 +163,7 @@ def run(events: np.ndarray, cfg: dict, every_event: bool) -> dict:
     started = time.perf_counter()
     decisions = strategy(
         hbt,
-        every_event,
+        mode,
         cfg["interval_ns"],
         cfg["gamma"],
         cfg["sigma"],
@@ -178,9 +197,14 @@ def main() -> None:
     raw = np.load(stream_path)
     events = convert(raw)
     out = {}
-    for name, every in (("every_event", True), ("every_100ms", False)):
-        run(events[: min(events.size, 20_000)], cfg, every)  # compile
-        out[name] = run(events, cfg, every)
+    modes = (
+        ("every_event", MODE_EVERY_EVENT),
+        ("every_100ms", MODE_GATED),
+        ("every_100ms_timer", MODE_TIMER),
+    )
+    for name, mode in modes:
+        run(events[: min(events.size, 20_000)], cfg, mode)  # compile
+        out[name] = run(events, cfg, mode)
     print(json.dumps(out))
 
 

@@ -67,6 +67,7 @@ def corp_params(requote_interval_ns: int) -> np.ndarray:
     """AS with the shared settings; breaker limits off so both engines quote the whole stream."""
     return param_vector(
         kind=ct.KIND_AS,
+        base_spread_frac=0.0,  # no width floor: hftbacktest's strategy has none
         tick_size=SHARED["tick_size"],
         lot_size=SHARED["lot_size"],
         gamma=SHARED["gamma"],
@@ -204,7 +205,7 @@ def main() -> None:
     parser.add_argument("--skip-hftbacktest", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=150)
 
     t = time.perf_counter()
     events = compose_stream(duration_secs=args.hours * 3600.0, seed=1)
@@ -213,7 +214,10 @@ def main() -> None:
         f"stream: {events.size:,} events ({args.hours} h simulated), generated in {gen_secs:.3f} s"
     )
 
-    corp = {"every_event": run_corp(events, 0), "every_100ms": run_corp(events, 100_000_000)}
+    corp = {
+        "every_event": run_corp(events, 0),
+        "every_100ms": run_corp(events, 100_000_000),
+    }
     hbt: dict[str, dict[str, float]] | None = None
     if not args.skip_hftbacktest and ensure_hftbacktest():
         with tempfile.TemporaryDirectory() as tmp:
@@ -232,24 +236,22 @@ def main() -> None:
         "PnL",
     ):
         table.add_column(col, justify="right")
-    for mode in ("every_event", "every_100ms"):
-        c = corp[mode]
-        h = hbt[mode] if hbt else None
+    rows = (
+        ("every_event", "every_event", "every_event"),
+        ("every_100ms", "every_100ms", "every_100ms"),
+        ("every_100ms (hbt timer)", "every_100ms", "every_100ms_timer"),
+    )
+    for label, corp_mode, hbt_mode in rows:
+        c = corp[corp_mode]
+        h = hbt.get(hbt_mode) if hbt else None
         ratio = f"{c['events_per_sec'] / h['events_per_sec']:.2f}x" if h else "-"
         for name, r, rt in (("CORP", c, ratio), ("hftbacktest", h, "1.00x")):
             if r is None:
                 continue
             table.add_row(
-                mode,
-                name,
-                f"{r['events_per_sec'] / 1e6:.2f} M",
-                rt,
-                f"{r['fills']}",
-                f"{r['volume']:.3f}",
-                f"{r['position']:.3f}",
-                f"{r['fees']:.4f}",
-                f"{r['pnl']:.4f}",
-            )
+                label, name, f"{r['events_per_sec'] / 1e6:.2f} M", rt, f"{r['fills']}",
+                f"{r['volume']:.3f}", f"{r['position']:.3f}", f"{r['fees']:.4f}", f"{r['pnl']:.4f}",
+            )  # fmt: skip
     console.print(table)
 
     warm_cache = probe(START_PROBE)

@@ -161,6 +161,17 @@ def docs_task(inp: TaskInput) -> DocsResult:
     return DocsResult(path, changed)
 
 
+def run_task_offline(inp: TaskInput) -> TaskResult:
+    """``task=run`` (mode=offline): backtest the spec and write ``results/<run_id>/``."""
+    from corp.backtest.offline import run_offline_spec
+
+    if inp.spec.mode.name != "offline":
+        raise SpecError(f"task=run: mode {inp.spec.mode.name!r} runs in corp.live, not offline")
+    return run_offline_spec(
+        inp.spec, results_dir=REPO_ROOT / "results", identity=pack_identity(inp.spec)
+    )
+
+
 def calibrate_task(inp: TaskInput) -> TaskResult:
     """Seed 2.2-2.6 calibration; numba and matplotlib load only here."""
     from corp.backtest.calibrate_task import calibrate
@@ -169,6 +180,7 @@ def calibrate_task(inp: TaskInput) -> TaskResult:
 
 
 TASKS: dict[str, Callable[[TaskInput], TaskResult]] = {
+    "run": run_task_offline,
     "validate": validate_task,
     "show": show_task,
     "pack": pack_task,

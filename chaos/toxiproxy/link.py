@@ -261,28 +261,33 @@ class Connection:
         for direction, link in self.links.items():
             link.start(list(chains[direction]))
 
-    def close_socket(self, writer: asyncio.StreamWriter) -> None:
-        """Close one socket; with SO_LINGER 0 (an RST) once a reset_peer toxic has fired."""
-        if writer.transport.is_closing():
-            return
+    def close_socket(self, writer: asyncio.StreamWriter, *, now: bool = False) -> None:
+        """Close one socket; with SO_LINGER 0 (an RST) once a reset_peer toxic has fired.
+
+        ``now`` drops what asyncio still buffers instead of flushing it first: a disabled or
+        deleted proxy closes its connections at once, as Go's ``conn.Close()`` does, even when
+        a peer stopped reading.
+        """
+        transport = writer.transport
         if self.reset:
             _set_linger_zero(writer)
-            writer.transport.abort()
-        else:
+        if now or self.reset:
+            transport.abort()
+        elif not transport.is_closing():
             writer.close()
 
     def link_done(self) -> None:
         self._done_links += 1
         if self._done_links >= len(self.links):
-            self.teardown()
+            self.teardown(now=False)  # both directions ended: let the last bytes flush
 
-    def teardown(self) -> None:
-        """Close both sockets and end every task of this connection at once (disable, delete)."""
+    def teardown(self, *, now: bool = True) -> None:
+        """Close both sockets and end every task of this connection (disable, delete, stop)."""
         if self.closed:
             return
         self.closed = True
-        self.close_socket(self.client_writer)
-        self.close_socket(self.upstream_writer)
+        self.close_socket(self.client_writer, now=now)
+        self.close_socket(self.upstream_writer, now=now)
         current = asyncio.current_task()
         for link in self.links.values():
             link._finish()

@@ -82,6 +82,9 @@ class ToxiproxyServer:
         runner, self._runner = self._runner, None
         if self.collection is not None:
             await self.collection.stop_all()
+            # Closed transports release their sockets in callbacks on the next loop turns.
+            for _ in range(3):
+                await asyncio.sleep(0)
         if runner is not None:
             await runner.cleanup()
 

@@ -72,10 +72,10 @@ class Summary:
 
 
 def inventory_half_life(positions: np.ndarray, dt_secs: float) -> float:
-    """OLS AR(1) half-life of the position path (``corp.quant.half_life``, the one implementation):
-    ln 2 / -ln(phi) steps * dt; inf if phi >= 1, NaN if phi <= 0 or the path is too short/flat."""
+    """Inventory half-life (s) by `corp.quant.half_life` (OLS AR(1): inf if phi >= 1, NaN if
+    phi <= 0); NaN too when the recorded inventory is too short or constant to fit."""
     try:
-        return half_life(np.asarray(positions, dtype=np.float64), dt=dt_secs)
+        return half_life(np.asarray(positions, dtype=np.float64), dt_secs)
     except DataError:
         return math.nan
 

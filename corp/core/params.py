@@ -83,6 +83,7 @@ DEFAULTS: Mapping[str, float] = {
     "hawkes_beta": 1.0,
     "vol_ewma_halflife_ns": 60_000_000_000,
     "markout_ns": 1_000_000_000,
+    "inventory_unit": 1.0,
 }
 
 if set(DEFAULTS) != set(PARAM_NAMES) or len(PARAM_NAMES) != t.N_PARAMS:
@@ -102,9 +103,143 @@ def param_vector(**values: float) -> np.ndarray:
         if not math.isfinite(value):
             raise ValueError(f"engine parameter {name} must be finite, was {value}")
         vec[index] = value
-    for name in ("tick_size", "lot_size", "k", "inventory_limit", "initial_capital"):
+    for name in (
+        "tick_size",
+        "lot_size",
+        "k",
+        "inventory_limit",
+        "initial_capital",
+        "inventory_unit",
+    ):
         if vec[PARAM_NAMES[name]] <= 0.0:
             raise ValueError(f"engine parameter {name} must be > 0, was {vec[PARAM_NAMES[name]]}")
     if not 0 <= vec[t.P_KIND] < t.N_KINDS:
         raise ValueError(f"engine parameter kind must be in [0, {t.N_KINDS}), was {vec[t.P_KIND]}")
     return vec
+
+
+KIND_BY_NAME: Mapping[str, int] = {
+    "naive": t.KIND_NAIVE,
+    "avellaneda_stoikov": t.KIND_AS,
+    "glft": t.KIND_GLFT,
+    "hawkes": t.KIND_HAWKES,
+    "hawkes_adaptive": t.KIND_HAWKES_ADAPTIVE,
+    "integrated": t.KIND_INTEGRATED,
+    "fast_integrated": t.KIND_FAST_INTEGRATED,
+}
+SECS_PER_DAY = 86_400.0
+MS_NS = 1_000_000
+SEC_NS = 1_000_000_000
+
+
+def _get(obj: object, name: str, default: object = None) -> object:
+    return getattr(obj, name, default)
+
+
+def pack_run_spec(spec: object) -> dict[str, float]:
+    """The engine parameters of a validated RunSpec, as ``param_vector`` keyword values.
+
+    Duck-typed on the RunSpec's attributes so ``corp.core`` imports nothing from ``corp.spec``
+    (DESIGN.md contracts). Unit conversions happen here and only here: bps -> fractions, lots ->
+    base units (``inventory_unit`` = one lot, so gamma stays per lot as the spec defines it),
+    ms/s -> ns, daily volatility fraction -> quote currency per sqrt(second).
+
+    Mapping decisions the spec leaves open (documented, not silent):
+    * warning ratio = the smaller of daily-loss and drawdown warning/limit ratios (stricter);
+    * RESTRICTED (our REDUCING) comes from position concentration only: a position notional of
+      ``position_concentration_limit`` x capital; losses go WARNING -> HALTED (reducing ratio 1);
+    * the kill switch is manual (``kill_loss_frac`` 0): the spec has no automatic kill threshold;
+    * regime thresholds: realised vol below 0.5 sigma is calm, above 2 sigma volatile (the
+      ``vol_quantile`` fallback); the HMM detector lives in corp.quant and is not in the loop;
+    * the hedge signal fires beyond half the inventory limit when hedging is enabled.
+    """
+    st, risk, hedge, regime = spec.strategy, spec.risk, spec.hedge, spec.regime  # type: ignore[attr-defined]
+    runtime, mode, market = spec.runtime, spec.mode, spec.market  # type: ignore[attr-defined]
+    kind_name = str(st.kind)
+    if kind_name not in KIND_BY_NAME:
+        raise ValueError(
+            f"strategy.kind: expected one of {sorted(KIND_BY_NAME)}, got {kind_name!r}"
+        )
+    lot = float(market.lot_size_base)
+    price = float(market.base_price_quote)
+    sigma = price * float(market.volatility_daily_pct) / math.sqrt(SECS_PER_DAY)
+    limit_base = float(st.inventory_limit) * lot
+    size_base = float(st.order_size_lots) * lot
+    gamma = _get(st, "gamma")
+    values: dict[str, float] = {
+        "kind": KIND_BY_NAME[kind_name],
+        "tick_size": float(market.tick_size_quote),
+        "lot_size": lot,
+        "inventory_unit": lot,
+        "base_spread_frac": float(st.base_spread_bps) / 1e4,
+        "base_size": size_base,
+        "inventory_limit": limit_base,
+        "requote_interval_ns": float(st.requote_interval_ms) * MS_NS,
+        "sigma": sigma,
+        "horizon_secs": float(_get(st, "horizon_secs") or 0.0),
+        "greeks_ttl_ns": float(runtime.greeks_cache_ttl_ms) * MS_NS,
+        "maker_fee_frac": float(mode.maker_fee_bps) / 1e4,
+        "taker_fee_frac": float(mode.taker_fee_bps) / 1e4,
+        "entry_latency_ns": float(mode.order_entry_latency_ms) * MS_NS,
+        "response_latency_ns": float(mode.order_response_latency_ms) * MS_NS,
+        "regime_vol_low": 0.5 * sigma,
+        "regime_vol_high": 2.0 * sigma,
+    }
+    if gamma is not None:
+        values["gamma"] = float(gamma)  # type: ignore[arg-type]
+        values["glft_xi"] = float(gamma)  # type: ignore[arg-type]
+    for src, dst in (("fill_decay_k_per_quote", "k"), ("fill_rate_a_per_sec", "a")):
+        if _get(st, src) is not None:
+            values[dst] = float(_get(st, src))  # type: ignore[arg-type]
+    if _get(st, "inventory_skew_factor") is not None:
+        values["inventory_skew_factor"] = float(st.inventory_skew_factor)
+    if kind_name == "glft":
+        values["glft_mode"] = t.GLFT_EXACT if st.solution == "exact" else t.GLFT_APPROX
+        values["glft_delta"] = size_base
+    if kind_name in ("hawkes", "hawkes_adaptive"):
+        values.update(
+            hawkes_mu=float(st.mu_per_sec),
+            hawkes_alpha=float(st.alpha_per_sec),
+            hawkes_beta=float(st.beta_per_sec),
+            high_intensity=float(st.high_intensity_threshold),
+            low_intensity=float(st.low_intensity_threshold),
+            aggressive_factor=float(st.aggressive_factor),
+            defensive_factor=float(st.defensive_factor),
+            adverse_threshold=float(st.adverse_selection_threshold),
+            adverse_window=float(st.estimation_window),
+        )
+    mults = tuple(float(m) for m in regime.spread_multipliers)
+    use_regime = bool(regime.enabled) and bool(_get(st, "use_regime_multipliers", True))
+    if not use_regime:
+        mults = (1.0, 1.0, 1.0)
+    elif len(mults) == 2:
+        mults = (mults[0], mults[0], mults[1])
+    values.update(regime_mult_low=mults[0], regime_mult_normal=mults[1], regime_mult_high=mults[2])
+    hedging = bool(hedge.enabled) and bool(_get(st, "use_hedge_signal", False))
+    values["hedge_threshold_base"] = 0.5 * limit_base if hedging else 0.0
+    values["max_hedge_frac"] = float(hedge.max_hedge_size_pct)
+    values["hedge_interval_ns"] = float(hedge.base_hedge_interval_minutes) * 60 * SEC_NS
+    capital = float(risk.capital_quote)
+    values["initial_capital"] = capital
+    if risk.enabled:
+        values.update(
+            daily_loss_limit_frac=float(risk.daily_loss_limit_pct),
+            max_drawdown_frac=float(risk.max_drawdown_pct),
+            warning_ratio=min(
+                float(risk.daily_loss_warning_pct) / float(risk.daily_loss_limit_pct),
+                float(risk.max_drawdown_warning_pct) / float(risk.max_drawdown_pct),
+            ),
+            reducing_ratio=1.0,
+            concentration_limit_frac=float(risk.position_concentration_limit)
+            * capital
+            / price
+            / limit_base,
+            cooldown_ns=float(risk.cooldown_period_seconds) * SEC_NS,
+            recovery_quiet_ns=float(risk.recovery_quiet_period_seconds) * SEC_NS,
+            kill_loss_frac=0.0,
+        )
+    else:
+        values.update(
+            daily_loss_limit_frac=0.0, max_drawdown_frac=0.0, concentration_limit_frac=0.0
+        )
+    return values

@@ -55,6 +55,7 @@ from corp.core.types import (
     P_HIGH_INTENSITY,
     P_INVENTORY_LIMIT,
     P_INVENTORY_SKEW_FACTOR,
+    P_INVENTORY_UNIT,
     P_K,
     P_KIND,
     P_LOT_SIZE,
@@ -209,9 +210,13 @@ def raw_quote_nb(
     kind = int(params[P_KIND])
     mid = feat[F_MID]
     tau = feat[F_TAU_SECS]
+    unit = params[P_INVENTORY_UNIT]
+    q_units = q / unit  # the models' inventory unit (gamma is per unit)
     hedge = 0.0
     if kind == KIND_AS:
-        reservation, half = as_quote_nb(mid, q, params[P_GAMMA], params[P_SIGMA], params[P_K], tau)
+        reservation, half = as_quote_nb(
+            mid, q_units, params[P_GAMMA], params[P_SIGMA], params[P_K], tau
+        )
         bid = reservation - half
         ask = reservation + half
     elif kind == KIND_GLFT:
@@ -219,13 +224,13 @@ def raw_quote_nb(
             d_bid, d_ask = glft_exact_nb(q, params[P_GLFT_DELTA], glft_table)
         else:
             d_bid, d_ask = glft_approx_nb(
-                q,
+                q_units,
                 params[P_GAMMA],
                 params[P_GLFT_XI],
                 params[P_SIGMA],
                 params[P_K],
                 params[P_A],
-                params[P_GLFT_DELTA],
+                params[P_GLFT_DELTA] / unit,
             )
         bid = mid - d_bid
         ask = mid + d_ask
@@ -255,18 +260,26 @@ def raw_quote_nb(
             sigma = params[P_SIGMA]
             slope = gamma * sigma * sigma * tau
             half = 0.5 * slope + log_term_nb(gamma, params[P_K])
-        reservation = mid - q * slope
+        reservation = mid - q_units * slope
         half *= regime_multiplier_nb(params, int(feat[F_REGIME]))
         if feat[F_ADVERSE] > 0.0:
             half *= params[P_ADVERSE_WIDEN_FACTOR]
         bid = reservation - half
         ask = reservation + half
         hedge = hedge_signal_nb(params, q)
-    else:  # KIND_NAIVE
+    else:  # KIND_NAIVE: fixed spread, optional linear inventory skew
         half = 0.5 * mid * params[P_BASE_SPREAD_FRAC]
-        reservation = mid
-        bid = mid - half
-        ask = mid + half
+        reservation = mid - params[P_INVENTORY_SKEW_FACTOR] * (q / params[P_INVENTORY_LIMIT]) * half
+        bid = reservation - half
+        ask = reservation + half
+    if kind in (KIND_AS, KIND_GLFT, KIND_INTEGRATED, KIND_FAST_INTEGRATED):
+        # base_spread is a floor on the model's quoted width (conf: "floor on the quoted width")
+        floor_half = 0.5 * mid * params[P_BASE_SPREAD_FRAC]
+        if 0.5 * (ask - bid) < floor_half:
+            centre = 0.5 * (bid + ask)
+            bid = centre - floor_half
+            ask = centre + floor_half
+            half = floor_half
     out[Q_BID_PX] = bid
     out[Q_ASK_PX] = ask
     out[Q_RESERVATION_PX] = reservation

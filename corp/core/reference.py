@@ -88,9 +88,10 @@ def raw_quote(
     kind = int(p[t.P_KIND])
     mid = feat[t.F_MID]
     tau = feat[t.F_TAU_SECS]
+    unit = p[t.P_INVENTORY_UNIT]
     hedge = 0.0
     if kind == t.KIND_AS:
-        r, half = as_quote(mid, q, p[t.P_GAMMA], p[t.P_SIGMA], p[t.P_K], tau)
+        r, half = as_quote(mid, q / unit, p[t.P_GAMMA], p[t.P_SIGMA], p[t.P_K], tau)
         bid, ask = r - half, r + half
     elif kind == t.KIND_GLFT:
         if int(p[t.P_GLFT_MODE]) == t.GLFT_EXACT:
@@ -99,7 +100,13 @@ def raw_quote(
             d_bid, d_ask = table[lots + q_max][0], table[lots + q_max][1]
         else:
             d_bid, d_ask = glft_approx(
-                q, p[t.P_GAMMA], p[t.P_GLFT_XI], p[t.P_SIGMA], p[t.P_K], p[t.P_A], p[t.P_GLFT_DELTA]
+                q / unit,
+                p[t.P_GAMMA],
+                p[t.P_GLFT_XI],
+                p[t.P_SIGMA],
+                p[t.P_K],
+                p[t.P_A],
+                p[t.P_GLFT_DELTA] / unit,
             )
         bid, ask = mid - d_bid, mid + d_ask
         r = (bid + ask) / 2.0
@@ -128,7 +135,7 @@ def raw_quote(
         else:
             slope, half = cache[t.C_RES_SLOPE], cache[t.C_HALF_SPREAD]
             cache[t.C_HITS] += 1
-        r = mid - q * slope
+        r = mid - (q / unit) * slope
         regime = int(feat[t.F_REGIME])
         mult = {
             t.REGIME_LOW_VOL: p[t.P_REGIME_MULT_LOW],
@@ -141,8 +148,13 @@ def raw_quote(
         hedge = _hedge(p, q)
     else:
         half = mid * p[t.P_BASE_SPREAD_FRAC] / 2.0
-        r = mid
-        bid, ask = mid - half, mid + half
+        r = mid - p[t.P_INVENTORY_SKEW_FACTOR] * (q / p[t.P_INVENTORY_LIMIT]) * half
+        bid, ask = r - half, r + half
+    if kind in (t.KIND_AS, t.KIND_GLFT, t.KIND_INTEGRATED, t.KIND_FAST_INTEGRATED):
+        floor_half = mid * p[t.P_BASE_SPREAD_FRAC] / 2.0
+        if (ask - bid) / 2.0 < floor_half:
+            centre = (bid + ask) / 2.0
+            bid, ask, half = centre - floor_half, centre + floor_half, floor_half
     return {"bid": bid, "ask": ask, "reservation": r, "half": half, "hedge": hedge}
 
 

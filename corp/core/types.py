@@ -44,15 +44,15 @@ REGIME_HIGH_VOL = 2
 P_KIND = 0
 P_TICK_SIZE = 1  # quote currency
 P_LOT_SIZE = 2  # base units
-P_BASE_SPREAD_FRAC = 3  # naive/Hawkes total spread as a fraction of mid
-P_GAMMA = 4  # risk aversion, 1/(quote currency * base unit)
+P_BASE_SPREAD_FRAC = 3  # naive/Hawkes total spread, model kinds' width floor; fraction of mid
+P_GAMMA = 4  # risk aversion, 1/(quote currency * inventory unit), see P_INVENTORY_UNIT
 P_SIGMA = 5  # mid volatility, quote currency / sqrt(second)
 P_K = 6  # fill-intensity decay, 1/quote currency
 P_A = 7  # fill intensity at zero distance, 1/second
 P_HORIZON_SECS = 8  # AS horizon T; <= 0 means infinite horizon (tau = 1 second)
 P_GLFT_MODE = 9  # GLFT_APPROX or GLFT_EXACT
 P_GLFT_XI = 10  # Guéant 2017 risk parameter (xi = gamma gives the 2013 model)
-P_GLFT_DELTA = 11  # GLFT order size Delta, base units
+P_GLFT_DELTA = 11  # GLFT order size Delta, base units (exact table rows are multiples of it)
 P_INVENTORY_SKEW_FACTOR = 12  # Hawkes skew: centre shift = -factor * (q/Q) * half spread
 P_HIGH_INTENSITY = 13  # 1/second; above it the side's spread is multiplied by the aggressive factor
 P_LOW_INTENSITY = 14  # 1/second; below it by the defensive factor
@@ -100,7 +100,8 @@ P_HAWKES_ALPHA = 55  # jump size, 1/second
 P_HAWKES_BETA = 56  # decay, 1/second
 P_VOL_EWMA_HALFLIFE_NS = 57  # realised-vol EWMA for the regime signal
 P_MARKOUT_NS = 58  # adverse selection is the mid move this long after each fill
-N_PARAMS = 59
+P_INVENTORY_UNIT = 59  # base units per model inventory unit (gamma is per this unit; a lot)
+N_PARAMS = 60
 
 # --- market features the quote kernel reads ------------------------------------------------------
 F_MID = 0

@@ -13,5 +13,7 @@ One job per module:
 - ``half_life``: OLS AR(1) half-life (the one implementation; the backtest summary calls it);
 - ``stats``: Welch's t-test, Sharpe, median / winsorized mean / quantile Sharpe;
 - ``regime``: Gaussian HMM (log-space Baum-Welch, causal filter) and the vol-threshold fallback;
-- ``black76``: option prices and greeks for an optional options book.
+- ``black76``: option prices and greeks for an optional options book;
+- ``reestimation``: the seed 13.1 re-estimation triggers (regime mix, fill rate, adverse
+  selection, fallback ratio).
 """

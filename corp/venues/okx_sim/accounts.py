@@ -1,6 +1,9 @@
 """Accounts of the simulator: balances (total and frozen), net positions, fees and rebates.
 
-Money is :class:`~decimal.Decimal` (exact), sizes are integer lots. A negative fee is a rebate.
+Money is :class:`~decimal.Decimal` quantized to ``MONEY_QUANTUM`` (1e-10) at every computed amount,
+so every sum stays within the default 28 significant digits and is exact: frozen balances return to
+exactly zero, conservation holds to the last digit. Sizes are integer lots. A negative fee is a
+rebate; fees round toward zero, reserves round up, so a reserve always covers what is charged.
 SPOT settles base and quote; SWAP is cross margin in the settle currency: an order freezes its
 initial margin, a fill moves it into position margin, a reduction realises PnL into the balance.
 Fees go to the venue's own fee account, so quote currency is conserved across all accounts.
@@ -9,14 +12,20 @@ Fees go to the venue's own fee account, so quote currency is conserved across al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from corp.venues.okx_sim.instruments import Instrument
 
-__all__ = ["FEE_ACCOUNT", "Account", "Balance", "FeeSchedule", "Position"]
+__all__ = ["FEE_ACCOUNT", "MONEY_QUANTUM", "Account", "Balance", "FeeSchedule", "Position", "money"]
 
 FEE_ACCOUNT = "__venue_fees__"
 ZERO = Decimal(0)
+MONEY_QUANTUM = Decimal("1e-10")
+
+
+def money(amount: Decimal, rounding: str = ROUND_DOWN) -> Decimal:
+    """``amount`` on the 1e-10 grid (toward zero unless told otherwise)."""
+    return amount.quantize(MONEY_QUANTUM, rounding=rounding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +95,9 @@ class Account:
         if inst.inst_type == "SPOT":
             if side == "sell":
                 return inst.lot_sz
-            return inst.notional_quote(px_ticks, 1) * (1 + fees.reserve_rate)
+            return money(inst.notional_quote(px_ticks, 1) * (1 + fees.reserve_rate), ROUND_UP)
         notional = inst.notional_quote(px_ticks, 1)
-        return notional / self.leverage + notional * fees.reserve_rate
+        return money(notional / self.leverage + notional * fees.reserve_rate, ROUND_UP)
 
     # --- settlement ----------------------------------------------------------------------
 
@@ -103,7 +112,7 @@ class Account:
     ) -> Decimal:
         """Book one fill on this account; returns the fee charged (negative = rebate)."""
         notional = inst.notional_quote(px_ticks, lots)
-        fee = notional * fee_rate
+        fee = money(notional * fee_rate)
         quote = self.balance(inst.quote_ccy)
         quote.total -= fee
         fee_account.balance(inst.quote_ccy).total += fee
@@ -128,16 +137,16 @@ class Account:
         per_lot_base = inst.lot_sz * inst.ct_val_base
         if pos.pos_lots == 0 or (pos.pos_lots > 0) == (signed > 0):
             new_lots = pos.pos_lots + signed
-            pos.avg_px = (pos.avg_px * abs(pos.pos_lots) + px * lots) / abs(new_lots)
-            added_margin = px * lots * per_lot_base / self.leverage
+            pos.avg_px = money((pos.avg_px * abs(pos.pos_lots) + px * lots) / abs(new_lots))
+            added_margin = money(px * lots * per_lot_base / self.leverage, ROUND_UP)
             pos.margin += added_margin
             quote.frozen += added_margin
             pos.pos_lots = new_lots
             return
         closing = min(lots, abs(pos.pos_lots))
         direction = 1 if pos.pos_lots > 0 else -1
-        pnl = (px - pos.avg_px) * closing * per_lot_base * direction
-        released = pos.margin * closing / abs(pos.pos_lots)
+        pnl = money((px - pos.avg_px) * closing * per_lot_base * direction)
+        released = money(pos.margin * closing / abs(pos.pos_lots))
         pos.margin -= released
         quote.frozen -= released
         quote.total += pnl

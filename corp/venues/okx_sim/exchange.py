@@ -445,7 +445,7 @@ class SimExchange:
                 if bal.available < 0 or bal.frozen < 0:
                     problems.append(f"{acct.name} {ccy} total={bal.total} frozen={bal.frozen}")
                 want = expected_frozen.get((acct.name, ccy), Decimal(0))
-                if abs(bal.frozen - want) > Decimal("1e-12"):
+                if bal.frozen != want:
                     problems.append(f"{acct.name} {ccy} frozen={bal.frozen} expected={want}")
         unrealized: dict[str, Decimal] = {}
         for inst_id, book in self.books.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -88,3 +89,13 @@ async def extra_venue(sim: RunningSim, name: str, **overrides: Any) -> AsyncIter
 def sample(venue: OkxVenue, name: str, **labels: str) -> float:
     value = venue.metrics.registry.get_sample_value(name, {"venue": "okx", **labels})
     return 0.0 if value is None else value
+
+
+async def until_subscribed(sim: RunningSim, channel: str, timeout_secs: float = 5.0) -> None:
+    """Wait until some WebSocket connection of the simulator is subscribed to ``channel``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_secs
+    while not any(key[0] == channel for c in sim.state.hub.conns for key in c.subs):
+        if loop.time() > deadline:
+            raise AssertionError(f"no subscription to {channel!r} within {timeout_secs} s")
+        await asyncio.sleep(0.01)

@@ -17,6 +17,7 @@ from tests.integration.venues.conftest import (
     extra_venue,
     sample,
     sim_venue,
+    until_subscribed,
     venue_config,
 )
 
@@ -175,9 +176,9 @@ def test_ccxt_pro_private_stream_delivers_the_fill_of_a_resting_order() -> None:
             try:
                 await pro.load_markets()
                 first = asyncio.ensure_future(pro.watch_orders(SPOT))
-                await asyncio.sleep(0.1)  # login + subscribe
+                await until_subscribed(sim, "orders")
                 await alice.submit(OrderRequest(SPOT, "buy", 29_999.0, 0.01, "ws1"))
-                await first
+                await asyncio.wait_for(first, 2.0)
                 await bob.submit(OrderRequest(SPOT, "sell", 29_999.0, 0.01, "ws2", post_only=False))
                 for _ in range(5):
                     orders = await asyncio.wait_for(pro.watch_orders(SPOT), 2.0)
@@ -215,7 +216,7 @@ def test_ccxt_pro_trades_stream_reports_a_taker_trade() -> None:
             try:
                 await pro.load_markets()
                 pending = asyncio.ensure_future(pro.watch_trades(SPOT))
-                await asyncio.sleep(0.1)
+                await until_subscribed(sim, "trades")
                 ask = (await alice.exchange.fetch_order_book(SPOT, 1))["asks"][0][0]
                 await alice.submit(OrderRequest(SPOT, "buy", ask, 0.001, "tt1", post_only=False))
                 return ask, await asyncio.wait_for(pending, 2.0)
@@ -242,7 +243,7 @@ def test_ccxt_pro_positions_stream_reports_a_new_swap_position() -> None:
             try:
                 await pro.load_markets()
                 pending = asyncio.ensure_future(pro.watch_positions([SWAP]))
-                await asyncio.sleep(0.1)
+                await until_subscribed(sim, "positions")
                 ask = (await alice.exchange.fetch_order_book(SWAP, 1))["asks"][0][0]
                 await alice.submit(OrderRequest(SWAP, "buy", ask, 0.02, "wp1", post_only=False))
                 positions = await asyncio.wait_for(pending, 2.0)

@@ -21,9 +21,11 @@ STREAM = {"venue": "okx", "stream": f"book:{SPOT}"}
 
 
 @contextlib.asynccontextmanager
-async def live_feed(**feed_overrides: Any) -> AsyncIterator[tuple[RunningSim, MarketDataFeed]]:
-    """A simulator whose background market steps every 20 ms, and a started, live feed."""
-    async with running_sim(SimConfig(seed=3, step_ms=20)) as sim:
+async def live_feed(
+    step_ms: float = 20.0, **feed_overrides: Any
+) -> AsyncIterator[tuple[RunningSim, MarketDataFeed]]:
+    """A simulator whose background market steps every ``step_ms``, and a started, live feed."""
+    async with running_sim(SimConfig(seed=3, step_ms=step_ms)) as sim:
         config = venue_config(sim)
         feed_config = config.feed.model_copy(update=feed_overrides)
         exchange = make_exchange(config, creds("feed"), "pro")
@@ -83,18 +85,24 @@ def test_dropped_connections_are_redialed_with_growing_jittered_capped_delays() 
     assert book.bids[0][0] < book.asks[0][0]
 
 
-def test_after_a_drop_the_book_is_rebuilt_from_a_fresh_snapshot() -> None:
+def test_after_a_drop_the_book_is_rebuilt_and_tracks_the_venue_again() -> None:
     async def scenario():
-        async with live_feed() as (sim, feed):
+        async with live_feed(step_ms=0) as (sim, feed):  # the book moves only when we step it
             await admin(sim, "/ws/drop")
+            await admin(sim, "/price", {"move_pct": 1.0, "over_secs": 0.0})  # moves while down
             await until(lambda: feed.reconnects == 1 and feed.state == "live", "reconnected")
-            await asyncio.sleep(0.1)
-            venue_book = sim.state.exchange.snapshot("BTC-USDT", 1)
-            return feed.book, venue_book
 
-    book, venue_book = asyncio.run(scenario())
-    assert book.bids[0][0] == float(venue_book["bids"][0][0])
-    assert book.asks[0][0] == float(venue_book["asks"][0][0])
+            def top(side: str) -> float:
+                return float(sim.state.exchange.snapshot("BTC-USDT", 1)[side][0][0])
+
+            await until(
+                lambda: feed.book.bids[0][0] == top("bids") and feed.book.asks[0][0] == top("asks"),
+                "feed top of book equals the venue's",
+            )
+            return feed.book
+
+    book = asyncio.run(scenario())
+    assert book.mid > 30_000.0 * 1.009  # the move made while disconnected is in the new book
 
 
 def test_sequence_gap_triggers_a_fresh_snapshot_without_reconnecting() -> None:
@@ -214,7 +222,7 @@ def test_reconnects_of_many_feeds_are_spread_not_synchronized() -> None:
             try:
                 await until(lambda: all(f.state == "live" for f in feeds), "all live")
                 await admin(sim, "/ws/drop")
-                await until(lambda: all(f.reconnects == 1 for f in feeds), "all redialed")
+                await until(lambda: all(f.reconnects >= 1 for f in feeds), "all redialed")
                 return [f.delays_ms[0] for f in feeds]
             finally:
                 for feed in feeds:

@@ -238,3 +238,9 @@ def test_halted_state_quotes_nothing() -> None:
     out = _quote(params, _features(100.0, 99.0, 101.0), 0.0, t.CB_HALTED)
     assert out[t.Q_BID_QTY] == 0.0
     assert out[t.Q_ASK_QTY] == 0.0
+
+
+def test_base_spread_is_a_floor_on_the_as_width() -> None:
+    params = param_vector(kind=t.KIND_AS, base_spread_frac=0.002, gamma=0.1, sigma=0.01, k=200.0)
+    out = _quote(params, _features(100.0, 99.0, 101.0), 0.0)
+    assert out[t.Q_ASK_PX] - out[t.Q_BID_PX] >= 0.2 - 1e-9  # model width ~0.01 < 20 bps floor

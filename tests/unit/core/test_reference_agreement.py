@@ -33,6 +33,7 @@ params_st = st.fixed_dictionaries(
         "size_shape": st.floats(0.5, 4.0),
         "cross_policy": st.sampled_from([t.CROSS_CLAMP, t.CROSS_DROP]),
         "greeks_ttl_ns": st.floats(0.0, 1e9),
+        "inventory_unit": st.sampled_from([1.0, 0.01, 0.1]),
     }
 )
 

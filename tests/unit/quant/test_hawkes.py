@@ -195,3 +195,22 @@ def test_times_from_ns_keeps_sub_microsecond_spacing() -> None:
 def test_negative_beta_is_rejected_naming_the_parameter() -> None:
     with pytest.raises(ValueError, match=r"'beta' must be a finite positive number, was -1\.0"):
         hawkes.simulate(0.5, 0.1, -1.0, 10.0, seed=0)
+
+
+def test_ljung_box_accepts_white_noise_and_rejects_autocorrelation() -> None:
+    rng = np.random.default_rng(40)
+    noise = rng.exponential(size=5_000)
+    ar = np.empty(5_000)
+    ar[0] = 0.0
+    for i in range(1, ar.size):
+        ar[i] = 0.5 * ar[i - 1] + rng.normal()
+    assert hawkes.ljung_box(noise)[1] > 0.01
+    assert hawkes.ljung_box(ar)[1] < 1e-6
+
+
+def test_ljung_box_statistic_matches_its_definition_at_one_lag() -> None:
+    x = np.array([1.0, 3.0, 2.0, 5.0, 4.0, 6.0])
+    xc = x - x.mean()
+    rho1 = float(np.dot(xc[1:], xc[:-1]) / np.dot(xc, xc))
+    q, _ = hawkes.ljung_box(x, lags=1)
+    assert q == pytest.approx(6 * 8 * rho1**2 / 5)
