@@ -204,7 +204,8 @@ def main() -> None:
     )
     for name, mode in modes:
         run(events[: min(events.size, 20_000)], cfg, mode)  # compile
-        out[name] = run(events, cfg, mode)
+        runs = [run(events, cfg, mode) for _ in range(3)]  # best of 3, as for CORP
+        out[name] = max(runs, key=lambda r: r["events_per_sec"])
     print(json.dumps(out))
 
 

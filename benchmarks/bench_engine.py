@@ -1,13 +1,18 @@
 """Engine speed: CORP's njit backtest against hftbacktest on one stream; start-up and memory.
 
-Run: ``.venv/bin/python benchmarks/bench_engine.py [--hours 6] [--skip-hftbacktest]``
+Run: ``.venv/bin/python benchmarks/bench_engine.py [--hours 6] [--rounds 3] [--skip-hftbacktest]``
 
 * One synthetic stream (corp.market.synthetic, seed 1) is run by the Avellaneda–Stoikov strategy
   in CORP and in hftbacktest with the same latencies (1 ms entry, 1 ms response), the risk-averse
   queue model, whole-order fills (hftbacktest's partial_fill_exchange stops runs early: its issues
   #273 and #301; we saw it abort allocating 4 GiB on this stream), the same maker rebate/taker fee,
   tick and lot; requoting on every event and every 100 ms. Prints events/s of both, their
-  ratio, and fills and PnL side by side.
+  ratio, and fills and PnL side by side. "every_100ms" gives hftbacktest CORP's rule (decide on
+  the first market update at or after each 100 ms boundary); "hbt timer" is hftbacktest's own
+  ``elapse(100 ms)`` clock, which decides at the boundary itself, hence different fills.
+* Both engines act once per local instant: rows received at one timestamp are one update
+  (hftbacktest's ``wait_next_feed`` returns after all of them). With that rule fills agree to
+  within 0.5 % (552 vs 554, 1621 vs 1623 on the 6 h stream).
 * hftbacktest is never a CORP dependency: it lives in ``.benchmarks-env/hftbacktest`` (created
   here on first use: ``python3 -m venv .benchmarks-env/hftbacktest &&
   .benchmarks-env/hftbacktest/bin/pip install hftbacktest==2.4.4``) and runs
@@ -105,6 +110,7 @@ def run_corp(events: np.ndarray, requote_interval_ns: int, repeats: int = 3) -> 
     return {
         "elapsed_secs": elapsed,
         "events_per_sec": events.size / elapsed,
+        "loop_events_per_sec": events.size / result.elapsed_secs,  # without validation/setup
         "fills": int(acct[ct.A_MAKER_FILLS] + acct[ct.A_TAKER_FILLS]),
         "position": float(acct[ct.A_POSITION]),
         "fees": float(acct[ct.A_FEES]),
@@ -204,6 +210,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=6.0, help="stream length in simulated hours")
     parser.add_argument("--skip-hftbacktest", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating CORP/hbt rounds")
     args = parser.parse_args()
     console = Console(width=150)
 
@@ -214,14 +221,25 @@ def main() -> None:
         f"stream: {events.size:,} events ({args.hours} h simulated), generated in {gen_secs:.3f} s"
     )
 
-    corp = {
-        "every_event": run_corp(events, 0),
-        "every_100ms": run_corp(events, 100_000_000),
-    }
+    # rounds alternate the two engines so load from other processes on a shared machine hits
+    # both alike; each engine keeps its best round per mode
+    corp: dict[str, dict[str, float]] = {}
     hbt: dict[str, dict[str, float]] | None = None
-    if not args.skip_hftbacktest and ensure_hftbacktest():
-        with tempfile.TemporaryDirectory() as tmp:
-            hbt = run_hftbacktest(events, Path(tmp))
+    have_hbt = not args.skip_hftbacktest and ensure_hftbacktest()
+    for _ in range(args.rounds):
+        for mode, interval in (("every_event", 0), ("every_100ms", 100_000_000)):
+            r = run_corp(events, interval)
+            if mode not in corp or r["events_per_sec"] > corp[mode]["events_per_sec"]:
+                corp[mode] = r
+        if have_hbt:
+            with tempfile.TemporaryDirectory() as tmp:
+                h = run_hftbacktest(events, Path(tmp))
+            if hbt is None:
+                hbt = h
+            else:
+                for mode, r in h.items():
+                    if r["events_per_sec"] > hbt[mode]["events_per_sec"]:
+                        hbt[mode] = r
 
     table = Table(title=f"AS market maker, {events.size:,} events")
     for col in (
@@ -253,6 +271,12 @@ def main() -> None:
                 f"{r['volume']:.3f}", f"{r['position']:.3f}", f"{r['fees']:.4f}", f"{r['pnl']:.4f}",
             )  # fmt: skip
     console.print(table)
+    for mode, c in corp.items():
+        console.print(
+            f"CORP {mode}: {c['loop_events_per_sec'] / 1e6:.2f} M events/s in the loop alone "
+            "(the table's figure includes input validation and allocation; hftbacktest's "
+            "excludes its data loading)"
+        )
 
     warm_cache = probe(START_PROBE)
     with tempfile.TemporaryDirectory() as empty_cache:

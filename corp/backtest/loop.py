@@ -108,14 +108,25 @@ from corp.core.breaker import breaker_step_nb
 from corp.core.quote import quote_nb
 from corp.core.signals import features_nb, on_mid_nb, on_trade_nb
 from corp.core.types import (
+    A_CASH,
     A_DAY_START_EQUITY,
     A_POSITION,
     B_KILL,
     B_STOP,
     CB_HALTED,
+    CB_NORMAL,
+    KIND_AS,
+    KIND_FAST_INTEGRATED,
+    KIND_GLFT,
+    KIND_HAWKES,
+    KIND_HAWKES_ADAPTIVE,
+    KIND_INTEGRATED,
+    KIND_NAIVE,
     ONE_SEC_NS,
     P_ENTRY_LATENCY_NS,
     P_HEDGE_INTERVAL_NS,
+    P_HORIZON_SECS,
+    P_KIND,
     P_LOT_SIZE,
     P_MAKER_FEE_FRAC,
     P_MARKOUT_NS,
@@ -394,6 +405,28 @@ def run_chunk_nb(
     taker_fee = params[P_TAKER_FEE_FRAC]
     nt_cap = nt_i.shape[0]
     mk_cap = mk_i.shape[0]
+    kind_flag = int(params[P_KIND])
+    # quote memo: for kinds whose quote depends only on the book top, inventory and breaker state
+    # (no signals, no clock), an unchanged input gives an unchanged decision; skip recomputing it
+    memo_ok = kind_flag in (KIND_NAIVE, KIND_AS, KIND_GLFT) and params[P_HORIZON_SECS] <= 0.0
+    memo_valid = False
+    slots_dirty = True
+    memo_bid = -1
+    memo_ask = -1
+    memo_q = 0.0
+    memo_state = -1
+    risk_valid = False
+    risk_bid = -1
+    risk_ask = -1
+    risk_q = 0.0
+    risk_cash = 0.0
+    risk_equity = 0.0
+    uses_signals = kind_flag in (
+        KIND_HAWKES,
+        KIND_HAWKES_ADAPTIVE,
+        KIND_INTEGRATED,
+        KIND_FAST_INTEGRATED,
+    )  # intensities, adverse flag, regime
     if n > 0 and istate[IS_STARTED] == 0:
         istate[IS_STARTED] = 1
         istate[IS_T0_NS] = ev[0]["local_ts_ns"]
@@ -490,6 +523,7 @@ def run_chunk_nb(
             row = ev[i_x]
             istate[IS_I_EXCH] = i_x + 1
             kind = row["kind"]
+            fills_before = istate[IS_NT_TAIL]
             if kind == EV_DEPTH:
                 idx = to_tick_nb(row["price"], tick) - tick0
                 side = row["side"]
@@ -522,7 +556,8 @@ def run_chunk_nb(
                             orders_f[k, OF_LEAVES],
                             orders_f[k, OF_PRICE],
                         )
-                istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
+                if istate[IS_NT_TAIL] != fills_before:  # only a fill changes order timing
+                    istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
             elif kind == EV_TRADE:
                 idx = to_tick_nb(row["price"], tick) - tick0
                 aggressor = row["side"]
@@ -566,7 +601,8 @@ def run_chunk_nb(
                                 orders_f[k, OF_PRICE],
                             )
                             orders_f[k, OF_FRONT] = 0.0
-                istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
+                if istate[IS_NT_TAIL] != fills_before:  # only a fill changes order timing
+                    istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
             elif kind == EV_DEPTH_CLEAR:
                 book_clear_nb(ex_bid, ex_ask, istate, IS_EX_BID, IS_EX_ASK, row["side"])
             continue
@@ -620,6 +656,7 @@ def run_chunk_nb(
                 break
             orders_i[k_free, OI_STATUS] = ST_EMPTY
             istate[IS_NEXT_ORDER_NS] = _next_order_time(orders_i)
+            slots_dirty = True
             continue
 
         if t_lo == INF_NS:
@@ -648,7 +685,9 @@ def run_chunk_nb(
         la = istate[IS_LO_ASK]
         has_book = lb >= 0 and la >= 0
         mid = ((lb + la) * 0.5 + tick0) * tick if has_book else math.nan
-        if kind == EV_TRADE:
+        if not uses_signals:
+            pass
+        elif kind == EV_TRADE:
             on_trade_nb(params, sig, t_secs, row["side"], mid)
         elif has_book and prev_bid >= 0 and prev_ask >= 0 and (lb != prev_bid or la != prev_ask):
             on_mid_nb(params, sig, t_secs, ((prev_bid + prev_ask) * 0.5 + tick0) * tick, mid)
@@ -656,6 +695,8 @@ def run_chunk_nb(
         state = istate[IS_STATE]
         agg[AG_TIME_IN_STATE_NS + state] += t_now - istate[IS_LAST_LOCAL_NS]
         istate[IS_LAST_LOCAL_NS] = t_now
+        if i_l + 1 < n and ev[i_l + 1]["local_ts_ns"] == t_now:
+            continue  # rows we receive at one instant are one update: act on the whole of it
 
         # mark-outs that matured
         while (
@@ -671,18 +712,38 @@ def run_chunk_nb(
 
         # day rollover and risk
         day = t_now // DAY_NS
-        equity = equity_nb(acct, mid)
-        if day != istate[IS_DAY]:
-            loss = acct[A_DAY_START_EQUITY] - equity
-            if loss > agg[AG_WORST_DAY_LOSS]:
-                agg[AG_WORST_DAY_LOSS] = loss
-            acct[A_DAY_START_EQUITY] = equity
-            istate[IS_DAY] = day
-        equity, drawdown, day_loss = mark_nb(acct, mid)
-        if drawdown > agg[AG_MAX_DRAWDOWN]:
-            agg[AG_MAX_DRAWDOWN] = drawdown
-        state = breaker_step_nb(params, brk, t_now, day_loss, drawdown, abs(acct[A_POSITION]))
-        istate[IS_STATE] = state
+        same_risk = (
+            risk_valid
+            and state == CB_NORMAL
+            and day == istate[IS_DAY]
+            and lb == risk_bid
+            and la == risk_ask
+            and acct[A_POSITION] == risk_q
+            and acct[A_CASH] == risk_cash
+        )
+        if same_risk:
+            # NORMAL with the same book top, inventory and cash: the same equity, no violation,
+            # nothing to recover from; the breaker step would change nothing
+            equity = risk_equity
+        else:
+            equity = equity_nb(acct, mid)
+            if day != istate[IS_DAY]:
+                loss = acct[A_DAY_START_EQUITY] - equity
+                if loss > agg[AG_WORST_DAY_LOSS]:
+                    agg[AG_WORST_DAY_LOSS] = loss
+                acct[A_DAY_START_EQUITY] = equity
+                istate[IS_DAY] = day
+            equity, drawdown, day_loss = mark_nb(acct, mid)
+            if drawdown > agg[AG_MAX_DRAWDOWN]:
+                agg[AG_MAX_DRAWDOWN] = drawdown
+            state = breaker_step_nb(params, brk, t_now, day_loss, drawdown, abs(acct[A_POSITION]))
+            istate[IS_STATE] = state
+            risk_valid = True
+            risk_bid = lb
+            risk_ask = la
+            risk_q = acct[A_POSITION]
+            risk_cash = acct[A_CASH]
+            risk_equity = equity
 
         # downsampled record
         if t_now >= istate[IS_NEXT_RECORD_NS]:
@@ -714,6 +775,24 @@ def run_chunk_nb(
                 nxt = t_now - (t_now - istate[IS_NEXT_REQUOTE_NS]) % requote_ns + requote_ns
             istate[IS_NEXT_REQUOTE_NS] = nxt
         agg[AG_QUOTE_DECISIONS] += 1.0
+        q_now = acct[A_POSITION]
+        if (
+            memo_ok
+            and memo_valid
+            and not slots_dirty
+            and lb == memo_bid
+            and la == memo_ask
+            and q_now == memo_q
+            and state == memo_state
+            and not halted
+        ):
+            continue  # same inputs, same quote, same working orders: the decision is "keep"
+        memo_valid = True
+        slots_dirty = False
+        memo_bid = lb
+        memo_ask = la
+        memo_q = q_now
+        memo_state = state
         features_nb(params, sig, t_secs, mid, (lb + tick0) * tick, (la + tick0) * tick, feat)
         quote_nb(
             params,

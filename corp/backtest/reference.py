@@ -138,6 +138,12 @@ def run_reference(
     last_hedge = -(2**62)
     state = t.CB_NORMAL
     counts = {"orders": 0, "cancels": 0, "rejects": 0}
+    uses_signals = int(p[t.P_KIND]) in (
+        t.KIND_HAWKES,
+        t.KIND_HAWKES_ADAPTIVE,
+        t.KIND_INTEGRATED,
+        t.KIND_FAST_INTEGRATED,
+    )
 
     def entry_arrival(now: int) -> int:
         nonlocal last_entry
@@ -281,7 +287,9 @@ def run_reference(
             )
         b, a = lo.best_bid(), lo.best_ask()
         mid = mid_of(lo)
-        if kind == EV_TRADE:
+        if not uses_signals:
+            pass  # naive, AS and GLFT read no online signal
+        elif kind == EV_TRADE:
             on_trade_nb(params, sig, t_secs, int(row["side"]), mid)
         elif (
             b is not None
@@ -291,6 +299,8 @@ def run_reference(
             and (b != prev_b or a != prev_a)
         ):
             on_mid_nb(params, sig, t_secs, prev_mid, mid)
+        if i_l < n and int(events[i_l]["local_ts_ns"]) == now:
+            continue  # the rest of this instant's update comes first
         if math.isnan(mid):
             continue
         equity = cash + position * mid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from corp.errors import DataError
 from corp.market.types import EV_DEPTH, EV_DEPTH_CLEAR, EV_TRADE, EVENT_DTYPE
@@ -23,58 +24,68 @@ def validate_events(events: np.ndarray, *, row_offset: int = 0) -> None:
         raise DataError(f"events: expected a 1-D array, got shape {events.shape}")
     if events.size == 0:
         return
-    kind = events["kind"]
-    bad = ~np.isin(kind, (EV_DEPTH, EV_TRADE, EV_DEPTH_CLEAR))
-    if bad.any():
-        i = _first(bad)
+    row, code = _first_bad_row_nb(
+        events["kind"], events["side"], events["price"], events["qty"],
+        events["exch_ts_ns"], events["local_ts_ns"],
+    )  # fmt: skip
+    if code == _OK:
+        return
+    i = int(row)
+    at = f"events row {row_offset + i}"
+    ev = events[i]
+    if code == _BAD_KIND:
         raise DataError(
-            f"events row {row_offset + i}: field kind: expected one of "
-            f"{EV_DEPTH, EV_TRADE, EV_DEPTH_CLEAR}, got {int(kind[i])}"
+            f"{at}: field kind: expected one of {EV_DEPTH, EV_TRADE, EV_DEPTH_CLEAR}, "
+            f"got {int(ev['kind'])}"
         )
-    side = events["side"]
-    bad = (side != 1) & (side != -1)
-    if bad.any():
-        i = _first(bad)
+    if code == _BAD_SIDE:
+        raise DataError(f"{at}: field side: expected +1 or -1, got {int(ev['side'])}")
+    if code == _BAD_PRICE:
+        raise DataError(f"{at}: field price: expected a finite price > 0, got {ev['price']}")
+    if code == _BAD_QTY:
+        raise DataError(f"{at}: field qty: expected a finite size >= 0, got {ev['qty']}")
+    if code == _BAD_TRADE_QTY:
+        raise DataError(f"{at}: field qty: expected a trade size > 0, got {ev['qty']}")
+    if code in (_BACK_EXCH, _BACK_LOCAL):
+        name = "exch_ts_ns" if code == _BACK_EXCH else "local_ts_ns"
         raise DataError(
-            f"events row {row_offset + i}: field side: expected +1 or -1, got {int(side[i])}"
+            f"{at}: field {name}: timestamps must not decrease: "
+            f"expected >= {int(events[name][i - 1])}, got {int(ev[name])}"
         )
-    priced = kind != EV_DEPTH_CLEAR
-    price = events["price"]
-    bad = priced & ~(np.isfinite(price) & (price > 0.0))
-    if bad.any():
-        i = _first(bad)
-        raise DataError(
-            f"events row {row_offset + i}: field price: expected a finite price > 0, got {price[i]}"
-        )
-    qty = events["qty"]
-    bad = priced & ~(np.isfinite(qty) & (qty >= 0.0))
-    if bad.any():
-        i = _first(bad)
-        raise DataError(
-            f"events row {row_offset + i}: field qty: expected a finite size >= 0, got {qty[i]}"
-        )
-    bad = (kind == EV_TRADE) & (qty <= 0.0)
-    if bad.any():
-        i = _first(bad)
-        raise DataError(
-            f"events row {row_offset + i}: field qty: expected a trade size > 0, got {qty[i]}"
-        )
-    for name in ("exch_ts_ns", "local_ts_ns"):
-        ts = events[name]
-        back = np.diff(ts) < 0
-        if back.any():
-            i = _first(back) + 1
-            raise DataError(
-                f"events row {row_offset + i}: field {name}: timestamps must not decrease: "
-                f"expected >= {int(ts[i - 1])}, got {int(ts[i])}"
-            )
-    early = events["local_ts_ns"] < events["exch_ts_ns"]
-    if early.any():
-        i = _first(early)
-        raise DataError(
-            f"events row {row_offset + i}: field local_ts_ns: expected >= exch_ts_ns "
-            f"{int(events['exch_ts_ns'][i])}, got {int(events['local_ts_ns'][i])}"
-        )
+    raise DataError(
+        f"{at}: field local_ts_ns: expected >= exch_ts_ns {int(ev['exch_ts_ns'])}, "
+        f"got {int(ev['local_ts_ns'])}"
+    )
+
+
+_OK, _BAD_KIND, _BAD_SIDE, _BAD_PRICE, _BAD_QTY, _BAD_TRADE_QTY = 0, 1, 2, 3, 4, 5
+_BACK_EXCH, _BACK_LOCAL, _LOCAL_EARLY = 6, 7, 8
+
+
+@njit(cache=True)
+def _first_bad_row_nb(kind, side, price, qty, exch_ts, local_ts) -> tuple[int, int]:
+    """One pass: (row, problem code) of the first malformed row, or (-1, _OK)."""
+    for i in range(kind.shape[0]):
+        k = kind[i]
+        if k != EV_DEPTH and k != EV_TRADE and k != EV_DEPTH_CLEAR:
+            return i, _BAD_KIND
+        if side[i] != 1 and side[i] != -1:
+            return i, _BAD_SIDE
+        if k != EV_DEPTH_CLEAR:
+            if not (np.isfinite(price[i]) and price[i] > 0.0):
+                return i, _BAD_PRICE
+            if not (np.isfinite(qty[i]) and qty[i] >= 0.0):
+                return i, _BAD_QTY
+            if k == EV_TRADE and qty[i] <= 0.0:
+                return i, _BAD_TRADE_QTY
+        if i > 0:
+            if exch_ts[i] < exch_ts[i - 1]:
+                return i, _BACK_EXCH
+            if local_ts[i] < local_ts[i - 1]:
+                return i, _BACK_LOCAL
+        if local_ts[i] < exch_ts[i]:
+            return i, _LOCAL_EARLY
+    return -1, _OK
 
 
 def validate_latency_table(table: np.ndarray | None) -> np.ndarray:

@@ -295,7 +295,7 @@ def size_nb(params: np.ndarray, q: float) -> tuple[float, float]:
     shape = params[P_SIZE_SHAPE]
     lot = params[P_LOT_SIZE]
     ratio = min(abs(q) / limit, 1.0)
-    shrink = 1.0 - ratio**shape
+    shrink = 1.0 - (ratio * ratio if shape == 2.0 else ratio**shape)  # pow is slow; x*x is exact
     bid_qty = base * shrink if q > 0.0 else base
     ask_qty = base * shrink if q < 0.0 else base
     bid_qty = min(bid_qty, max(limit - q, 0.0))

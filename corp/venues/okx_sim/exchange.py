@@ -409,13 +409,23 @@ class SimExchange:
 
     # --- audit ---------------------------------------------------------------------------
 
+    def mark_px(self, inst_id: str) -> Decimal | None:
+        """Mid of the book, or the last trade when a side is empty (a sweep), else None."""
+        inst = self.instruments[inst_id]
+        book = self.books[inst_id]
+        bid, ask = book.best_bid(), book.best_ask()
+        if bid is not None and ask is not None:
+            return inst.tick_sz * Decimal(bid + ask) / 2
+        trades = self.trades[inst_id]
+        return Decimal(trades[-1]["px"]) if trades else None
+
     def audit(self) -> dict[str, Any]:
         """Invariants a consistent venue keeps (tests and drills read this).
 
         ``totals``: per-currency sum over every account incl. the fee account (conserved);
         ``net_position_lots``: per SWAP, the sum of all net positions (always 0);
         ``unrealized_quote``: per settle currency, the sum of every SWAP position's unrealised PnL
-        at the book mid (cash ``totals`` + this is conserved: futures PnL is zero-sum);
+        at :meth:`mark_px` (cash ``totals`` + this is conserved: futures PnL is zero-sum);
         ``problems``: human-readable violations (negative or mis-frozen balances, crossed books).
         """
         problems: list[str] = []
@@ -453,12 +463,12 @@ class SimExchange:
             if bid is not None and ask is not None and bid >= ask:
                 problems.append(f"{inst_id} crossed book bid={bid} ask={ask}")
             inst = self.instruments[inst_id]
-            if inst.inst_type != "SWAP" or bid is None or ask is None:
+            if inst.inst_type != "SWAP":
                 continue
-            mark = inst.tick_sz * Decimal(bid + ask) / 2
+            mark = self.mark_px(inst_id)
             for acct in self.accounts.values():
                 pos = acct.positions.get(inst_id)
-                if pos is not None and pos.pos_lots:
+                if pos is not None and pos.pos_lots and mark is not None:
                     upl = (mark - pos.avg_px) * inst.sz(pos.pos_lots) * inst.ct_val_base
                     unrealized[inst.quote_ccy] = unrealized.get(inst.quote_ccy, Decimal(0)) + upl
         return {

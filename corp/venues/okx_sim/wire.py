@@ -92,9 +92,9 @@ def position_rows(
         if inst_ids and inst_id not in inst_ids:
             continue
         inst = exchange.instruments[inst_id]
-        book = exchange.books[inst_id]
-        bid, ask = book.best_bid(), book.best_ask()
-        mark = inst.px((bid + ask) // 2) if bid is not None and ask is not None else pos.avg_px
+        mark = exchange.mark_px(inst_id)
+        if mark is None:
+            mark = pos.avg_px
         upl = (mark - pos.avg_px) * inst.sz(pos.pos_lots) * inst.ct_val_base if pos.pos_lots else 0
         rows.append(
             {

@@ -145,3 +145,17 @@ def test_any_order_sequence_conserves_money_and_pairs_every_fill(seq) -> None:
         assert {f["side"] for f in pair} == {"buy", "sell"}
         assert pair[0]["fillPx"] == pair[1]["fillPx"]
         assert pair[0]["fillSz"] == pair[1]["fillSz"]
+
+
+def test_swap_pnl_is_conserved_even_when_one_side_of_the_book_is_swept() -> None:
+    ex = make()
+    start = sum((ex.account(n).balance("USDT").total for n in "abc"), Decimal(0))
+    ex.place("b", limit("sell", "30000", "2", inst="BTC-USDT-SWAP"))
+    ex.place("a", limit("buy", "30000", "2", inst="BTC-USDT-SWAP", kind="ioc"))
+    ex.place("c", limit("sell", "30100", "1", inst="BTC-USDT-SWAP"))
+    ex.place("a", limit("buy", "30100", "1", inst="BTC-USDT-SWAP", kind="ioc"))
+    assert ex.books["BTC-USDT-SWAP"].best_ask() is None  # swept: no mid to mark at
+    audit = ex.audit()
+    marked = audit["totals"]["USDT"] + audit["unrealized_quote"]["USDT"]
+    assert abs(marked - start) < Decimal("1e-6")
+    assert audit["unrealized_quote"]["USDT"] != 0
