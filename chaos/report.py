@@ -115,7 +115,9 @@ def _markdown(journals: Sequence[Journal], plots: dict[str, Path | None], root: 
     for j in journals:
         started = datetime.fromtimestamp(j.started_at_ns / 1e9, tz=UTC)
         injections = [
-            e for e in j.events if e.kind is EventKind.STEP and not e.detail.startswith("waited")
+            e
+            for e in j.events
+            if e.kind is EventKind.STEP and not e.detail.startswith(("waited", "held after"))
         ]
         detect = [c for c in j.criteria if c.type == "detect_within_s" and c.measured is not None]
         recover = [c for c in j.criteria if c.type == "recover_within_s" and c.measured is not None]
