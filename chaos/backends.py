@@ -198,6 +198,10 @@ class Service:
         """True while the service's process runs."""
         return True
 
+    def signal_fault(self, fault: str) -> None:
+        """kill / pause / resume where the backend has no local pid (containers)."""
+        raise ChaosError(f"{fault} is not supported for {self.kind} here <fault={fault}>")
+
 
 class Backend(ABC):
     """Provides services; each method is a context manager that tears its service down on exit."""
@@ -502,12 +506,19 @@ class _ContainerService(Service):
         self.container.get_wrapped_container().stop(timeout=5)
 
     def start(self) -> None:
-        self.container.get_wrapped_container().start()
+        if not self.running():  # host ports are bound explicitly, so the endpoint stays valid
+            self.container.get_wrapped_container().start()
 
     def running(self) -> bool:
         wrapped = self.container.get_wrapped_container()
         wrapped.reload()
         return wrapped.status == "running"
+
+    def signal_fault(self, fault: str) -> None:
+        """kill / pause / resume the container (the engine's equivalent of the signals)."""
+        wrapped = self.container.get_wrapped_container()
+        actions = {"kill": wrapped.kill, "pause": wrapped.pause, "resume": wrapped.unpause}
+        actions[fault]()
 
 
 class ContainersBackend(Backend):
@@ -564,7 +575,8 @@ class ContainersBackend(Backend):
             endpoint = RedisEndpoint(c.get_container_host_ip(), int(c.get_exposed_port(6379)))
             return _ContainerService(ServiceKind.REDIS, endpoint, "redis:6379", c)
 
-        return self._run(RedisContainer("redis:7"), "redis", build)
+        container = RedisContainer("redis:7").with_bind_ports(6379, free_port())
+        return self._run(container, "redis", build)
 
     def postgres(self) -> contextlib.AbstractContextManager[Service]:
         from testcontainers.community.postgres import PostgresContainer
@@ -579,7 +591,8 @@ class ContainersBackend(Backend):
             )
             return _ContainerService(ServiceKind.POSTGRES, endpoint, "postgres:5432", c)
 
-        return self._run(PostgresContainer("postgres:15"), "postgres", build)
+        container = PostgresContainer("postgres:15", driver=None).with_bind_ports(5432, free_port())
+        return self._run(container, "postgres", build)
 
     def toxiproxy(self, *, seed: int = 0) -> contextlib.AbstractContextManager[Service]:
         from testcontainers.core.container import DockerContainer

@@ -293,6 +293,8 @@ class Environment:
                 self._abrupt_stop(service)
             case "start":
                 service.start()
+            case _ if service.pid is None:
+                service.signal_fault(fault)  # containers: the engine kills, pauses, resumes
             case _:
                 self._signal_fault(target, fault, service.pid)
 

@@ -36,7 +36,16 @@ from chaos.drill import (
     Tolerance,
 )
 
-__all__ = ["ProbeContext", "ProbeResult", "Value", "parse_metric", "run_probe", "within"]
+__all__ = [
+    "ProbeContext",
+    "ProbeResult",
+    "Value",
+    "describe",
+    "parse_metric",
+    "promql_query",
+    "run_probe",
+    "within",
+]
 
 Value = float | str | None
 

@@ -46,17 +46,17 @@ def _junit(journals: Sequence[Journal]) -> ET.ElementTree:
         )  # fmt: skip
         body = "\n".join(f"[{c.type}] {'PASS' if c.passed else 'FAIL'}: {c.reason}"
                          for c in j.criteria)  # fmt: skip
-        match j.status:
-            case Status.FAILED | Status.ABORTED:
-                el = ET.SubElement(case, "failure", message=j.reason, type=j.status.value)
+        # JUnit has no "aborted": it is a failure (typed "aborted"); a pass has no child element
+        outcome = {
+            Status.FAILED: "failure",
+            Status.ABORTED: "failure",
+            Status.ERROR: "error",
+            Status.SKIPPED: "skipped",
+        }.get(j.status)
+        if outcome is not None:
+            el = ET.SubElement(case, outcome, message=j.reason, type=j.status.value)
+            if outcome != "skipped":
                 el.text = body
-            case Status.ERROR:
-                el = ET.SubElement(case, "error", message=j.reason, type="error")
-                el.text = body
-            case Status.SKIPPED:
-                ET.SubElement(case, "skipped", message=j.reason)
-            case Status.PASSED:
-                pass
         out = ET.SubElement(case, "system-out")
         out.text = "\n".join(
             f"{e.t_s:8.3f}s {e.kind.value:9} {e.name} {'' if e.ok is None else e.ok} {e.detail}"
@@ -115,7 +115,9 @@ def _markdown(journals: Sequence[Journal], plots: dict[str, Path | None], root: 
     for j in journals:
         started = datetime.fromtimestamp(j.started_at_ns / 1e9, tz=UTC)
         injections = [
-            e for e in j.events if e.kind is EventKind.STEP and not e.detail.startswith("waited")
+            e
+            for e in j.events
+            if e.kind is EventKind.STEP and not e.detail.startswith(("waited", "held after"))
         ]
         detect = [c for c in j.criteria if c.type == "detect_within_s" and c.measured is not None]
         recover = [c for c in j.criteria if c.type == "recover_within_s" and c.measured is not None]
@@ -123,31 +125,35 @@ def _markdown(journals: Sequence[Journal], plots: dict[str, Path | None], root: 
         failed = [c for c in j.criteria if not c.passed]
         lines += ["", f"## {j.drill_id}: {j.title}", ""]
         lines += [
-            f"- Drill date: {started:%Y-%m-%d %H:%M:%S} UTC",
-            f"- Drill (runbook section): {j.implements}",
-            f"- Environment: backend `{j.backend}`, drill file `{j.drill_file}`",
+            f"- Drill date (演练日期): {started:%Y-%m-%d %H:%M:%S} UTC",
+            f"- Drill (演练剧本): {j.implements}",
+            f"- Environment (环境): backend `{j.backend}`, drill file `{j.drill_file}`",
             "- Service start-up (s): "
             + (", ".join(f"{k} {v:.2f}" for k, v in j.service_start_s.items()) or "none"),
             "",
-            "### Injection",
+            "### Injection (注入方式)",
         ]
         lines += [f"- t={e.t_s:.2f} s `{e.name}`: {e.detail}" for e in injections] or ["- none"]
-        lines += ["", "### Observed"]
+        lines += ["", "### Observed (观测指标)"]
         lines.append(
-            "- Trigger (detection) time: "
+            "- Trigger time (触发时间): "
             + (", ".join(f"{c.measured:.2f} s" for c in detect) or "not measured")
         )
         lines.append(
-            "- Recovery time: "
+            "- Recovery time (恢复时间): "
             + (", ".join(f"{c.measured:.2f} s" for c in recover) or "not measured")
         )
         lines.append(
-            "- Rollbacks run: "
+            "- Rollbacks run (是否触发回滚): "
             + (", ".join(f"{e.name} ({'ok' if e.ok else 'FAILED'})" for e in rollbacks) or "none")
         )
-        lines += ["", "### Result", f"- Verdict: **{j.status.value}**: {j.reason}"]
+        lines += [
+            "",
+            "### Result (验收结果)",
+            f"- Verdict (是否达标): **{j.status.value}**: {j.reason}",
+        ]
         lines += [f"- {'PASS' if c.passed else 'FAIL'} `{c.type}`: {c.reason}" for c in j.criteria]
-        lines += ["", "### Follow-up"]
+        lines += ["", "### Follow-up (改进动作)"]
         if j.status is Status.PASSED:
             lines.append("- none: every criterion met")
         else:

@@ -42,7 +42,15 @@ from chaos.drill import (
     load_drill,
 )
 from chaos.environment import Environment
-from chaos.journal import EventKind, Journal, Observer, Recorder, Sample, Status
+from chaos.journal import (
+    CriterionResult,
+    EventKind,
+    Journal,
+    Observer,
+    Recorder,
+    Sample,
+    Status,
+)
 from chaos.probes import describe, run_probe, within
 from corp.errors import ChaosError
 
@@ -155,7 +163,7 @@ def _http_call(step: HttpCall, env: Environment) -> None:
             raise ChaosError(f"{step.method} {step.url} answered HTTP {resp.status}")
 
 
-def _execute(step: Step, env: Environment, watch: _Watch, rec: Recorder) -> str:
+def _execute(step: Step, env: Environment, watch: _Watch) -> str:
     """Carry out one step; return a short description of what was done."""
     match step:
         case AddToxic():
@@ -208,10 +216,11 @@ def _execute(step: Step, env: Environment, watch: _Watch, rec: Recorder) -> str:
 def _rollback(drill: Drill, env: Environment, rec: Recorder) -> list[str]:
     """Run every rollback, whatever happens; return failures."""
     failures = []
+    idle = _Watch(drill, env, rec)  # never started: rollback waits cannot be aborted
     for i, step in enumerate(drill.rollbacks):
         name = step.label or f"{step.action}-{i}"
         try:
-            detail = _execute(step, env, _Watch(drill, env, rec), rec)
+            detail = _execute(step, env, idle)
             rec.event(EventKind.ROLLBACK, name, ok=True, detail=detail)
         except Exception as exc:  # one failed rollback must not skip the others
             text = f"{type(exc).__name__}: {exc}"
@@ -222,7 +231,7 @@ def _rollback(drill: Drill, env: Environment, rec: Recorder) -> list[str]:
 
 def _journal(
     drill: Drill, path: Path, backend: Backend, rec: Recorder, status: Status, reason: str,
-    env: Environment | None = None, criteria: list | None = None,
+    env: Environment | None = None, criteria: list[CriterionResult] | None = None,
 ) -> Journal:  # fmt: skip
     starts = {} if env is None else {str(k): s.started_in_secs for k, s in env.services.items()}
     if env is not None and env.toxiproxy is not None:
@@ -291,7 +300,7 @@ def run_drill(
                     if watch.abort.is_set():
                         raise _Stop(Status.ABORTED, watch.abort_reason)
                     try:
-                        detail = _execute(step, env, watch, rec)
+                        detail = _execute(step, env, watch)
                     except _Stop:
                         rec.event(EventKind.STEP, name, ok=False)
                         raise
