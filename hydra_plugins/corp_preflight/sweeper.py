@@ -42,4 +42,37 @@ class PreflightSweeper(BasicSweeper):
             sys.stderr.flush()
             raise SystemExit(2)
         mark_jobs_started()
-        return super().sweep(arguments)
+        returns = super().sweep(arguments)
+        _print_ranking(returns, self.config)
+        return returns
+
+
+def _print_ranking(returns: Any, config: Any) -> None:
+    """Close a sweep of offline runs with its ranked table (and ``ranking.json`` in the sweep dir).
+
+    Jobs that failed, or tasks without a run summary (validate, show, ...), are left out."""
+    from pathlib import Path
+
+    from hydra.core.utils import JobStatus
+    from rich.console import Console
+
+    from corp.backtest.ranking import RankedPoint, rank_points, ranking_table, write_ranking
+
+    points = []
+    for batch in returns or []:
+        for ret in batch:
+            if ret.status != JobStatus.COMPLETED:
+                continue
+            summary = getattr(getattr(ret.return_value, "result", None), "summary", None)
+            if summary is None:
+                continue
+            job = int(ret.hydra_cfg.hydra.job.num) if ret.hydra_cfg is not None else len(points)
+            points.append(RankedPoint(job, tuple(ret.overrides or ()), summary))
+    if not points:
+        return
+    ranked = rank_points(points)
+    console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    console.print(ranking_table(ranked))
+    write_ranking(ranked, Path(str(config.hydra.sweep.dir)) / "ranking.json")

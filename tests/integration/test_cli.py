@@ -75,9 +75,24 @@ def test_sweep_with_an_invalid_point_starts_no_job(tmp_path: Path) -> None:
     assert not (tmp_path / "outputs").exists()
 
 
-def test_valid_sweep_runs_every_point_in_its_numbered_subdir(tmp_path: Path) -> None:
-    out = corp(tmp_path, "-m", "strategy.gamma=0.1,0.2")
+def test_valid_sweep_runs_every_point_and_ends_with_a_ranking(tmp_path: Path) -> None:
+    out = corp(
+        tmp_path,
+        "-m",
+        "strategy.gamma=0.1,0.2",
+        f"task.results_dir={tmp_path / 'results'}",
+        "market.duration_secs=60",
+    )
     assert out.returncode == 0, out.stderr
     runs = (tmp_path / "outputs" / "multirun").glob("*/*/*")
     subdirs = sorted(p.name for p in runs if p.is_dir())
-    assert subdirs == ["0_strategy.gamma=0.1", "1_strategy.gamma=0.2"]
+    assert len(subdirs) == 2
+    assert subdirs == [
+        "0_market.duration_secs=60,strategy.gamma=0.1",
+        "1_market.duration_secs=60,strategy.gamma=0.2",
+    ]
+    assert "sweep ranking (2 points, best first)" in out.stdout
+    (ranking,) = (tmp_path / "outputs" / "multirun").glob("*/*/ranking.json")
+    rows = json.loads(ranking.read_text())
+    assert [r["rank"] for r in rows] == [1, 2]
+    assert sorted(r["job"] for r in rows) == [0, 1]
