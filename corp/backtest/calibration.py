@@ -138,7 +138,7 @@ def _mid_at(sample: MarketSample, t: np.ndarray) -> np.ndarray:
 class GammaBound:
     eta: float
     price_quote: float
-    inventory_limit: float
+    inventory_limit_lots: float
     sigma_quote_per_sqrt_sec: float
     tau_secs: float
     bound: float
@@ -146,9 +146,13 @@ class GammaBound:
 
 
 def calibrate_gamma_bound(
-    sample: MarketSample, *, eta: float, inventory_limit: float, tau_secs: float
+    sample: MarketSample, *, eta: float, inventory_limit_lots: float, tau_secs: float
 ) -> GammaBound:
-    """Seed 2.2 with sigma measured on the sample (mid increments per sqrt(second))."""
+    """Seed 2.2 with sigma measured on the sample (mid increments per sqrt(second)).
+
+    gamma is 1/(quote * lot) (``corp.spec.strategy``), so Q is the inventory limit in lots, as in
+    the policy rule ``as.gamma_bound``; base units would make the bound 1/lot_size times too loose.
+    """
     t, m = sample.mid_times_secs, sample.mid_quote
     if m.size < 3:
         raise DataError(f"gamma bound needs >= 3 mid observations, had {m.size}")
@@ -158,9 +162,9 @@ def calibrate_gamma_bound(
     sigma = float(np.sqrt(np.sum(dm[keep] ** 2) / np.sum(dt[keep])))
     price = float(np.median(m))
     bound = gamma_upper_bound(
-        eta=eta, price=price, inventory_limit=inventory_limit, sigma=sigma, tau=tau_secs
+        eta=eta, price=price, inventory_limit=inventory_limit_lots, sigma=sigma, tau=tau_secs
     )
-    return GammaBound(eta, price, inventory_limit, sigma, tau_secs, bound, sigma)
+    return GammaBound(eta, price, inventory_limit_lots, sigma, tau_secs, bound, sigma)
 
 
 # --------------------------------------------------------------------------------------------

@@ -187,7 +187,8 @@ def _markdown(rec: dict[str, Any], result: CalibrationResult, plots: list[Path])
         "not applicable (strategy has no reservation price)"
         if g is None
         else f"gamma <= eta S / (Q sigma^2 tau) = {g.eta:g} x {g.price_quote:.6g} / "
-        f"({g.inventory_limit:g} x {g.sigma_quote_per_sqrt_sec:.6g}^2 x {g.tau_secs:g}) = "
+        f"({g.inventory_limit_lots:g} lots x {g.sigma_quote_per_sqrt_sec:.6g}^2 x "
+        f"{g.tau_secs:g}) = "
         f"**{g.bound:.6g}** "
         "(sigma measured on the sample, quote/sqrt(s))"
     )

@@ -30,7 +30,7 @@ from corp.backtest.calibration import (
     market_sample_from_events,
 )
 from corp.spec.catalogue import lookup
-from corp.spec.derived import inventory_limit_base, tau_secs
+from corp.spec.derived import tau_secs
 from corp.spec.run import RunSpec
 
 __all__ = ["CalibrationResult", "ProposedChange", "propose_changes", "run_calibration"]
@@ -76,11 +76,11 @@ def run_calibration(
     eta = getattr(s, "max_reservation_offset_pct", None)
     gamma = None
     if eta is not None:
-        q_base = inventory_limit_base(s.inventory_limit, spec.market)
+        # gamma is 1/(quote * lot) (corp.spec.strategy), so Q is in lots, as in the policy rule
         gamma = calibrate_gamma_bound(
             sample,
             eta=eta,
-            inventory_limit=q_base,
+            inventory_limit_lots=s.inventory_limit,
             tau_secs=tau_secs(s.horizon_secs),  # type: ignore[union-attr]
         )
     spread = calibrate_spread(sample, fee_bps=getattr(spec.mode, "maker_fee_bps", 0.0))

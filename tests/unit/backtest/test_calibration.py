@@ -56,8 +56,8 @@ def test_market_sample_recovers_the_generated_mid_within_half_a_spread(scenario,
 
 
 def test_gamma_bound_is_eta_s_over_q_sigma2_tau_with_the_measured_sigma(sample) -> None:
-    g = calibrate_gamma_bound(sample, eta=0.005, inventory_limit=0.5, tau_secs=1.0)
-    assert g.bound == pytest.approx(0.005 * g.price_quote / (0.5 * g.sigma_quote_per_sqrt_sec**2))
+    g = calibrate_gamma_bound(sample, eta=0.005, inventory_limit_lots=10, tau_secs=1.0)
+    assert g.bound == pytest.approx(0.005 * g.price_quote / (10 * g.sigma_quote_per_sqrt_sec**2))
     # the book mid adds rounding and impact noise to the configured diffusion
     assert g.sigma_quote_per_sqrt_sec == pytest.approx(PARAMS.sigma_quote_per_sqrt_sec, rel=0.5)
 
@@ -155,9 +155,26 @@ def test_skew_factor_minimises_mean_inventory_plus_weighted_half_life() -> None:
     assert hl[0.05] > hl[0.5] > hl[1.0]
 
 
-def test_proposal_classifies_each_change_by_its_catalogue_risk_level(scenario) -> None:
+@pytest.fixture(scope="module")
+def hawkes_calibration(scenario):
     spec = spec_for("strategy=hawkes")
-    result = run_calibration(scenario.events, spec, source="test")
+    return spec, run_calibration(scenario.events, spec, source="test")
+
+
+def test_gamma_bound_counts_the_inventory_limit_in_lots_as_the_policy_rule_does(
+    hawkes_calibration,
+) -> None:
+    spec, result = hawkes_calibration
+    g = result.gamma
+    assert g is not None
+    # gamma is 1/(quote * lot): Q = 10 lots, not 0.1 base (a bound 100x too loose)
+    assert g.inventory_limit_lots == spec.strategy.inventory_limit == 10
+    expected = g.eta * g.price_quote / (10 * g.sigma_quote_per_sqrt_sec**2 * g.tau_secs)
+    assert g.bound == pytest.approx(expected, rel=1e-12)
+
+
+def test_proposal_classifies_each_change_by_its_catalogue_risk_level(hawkes_calibration) -> None:
+    spec, result = hawkes_calibration
     changes = propose_changes(spec, result)
     paths = {c.path: c for c in changes}
     assert "strategy.alpha_per_sec" in paths
