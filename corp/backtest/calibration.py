@@ -13,7 +13,8 @@ Steps, each returning a small frozen record with its evidence:
 - 2.5 skew factor: the candidate minimising E|q| + w * E[tau_half(q)] over backtests, tau_half the
   OLS AR(1) half-life of the inventory (``corp.quant.half_life``);
 - 2.6 Hawkes: bivariate buy/sell MLE with standard errors, spectral radius, KS/Ljung-Box per side,
-  and the 25 %/75 % intensity thresholds of seed 2.6.2.
+  and the 25 %/75 % intensity thresholds of seed 2.6.2 as multiples of the long-run mean intensity
+  (the unit of ``strategy.high_intensity_threshold``), mu per side (the strategy's ``mu_per_sec``).
 
 Backtests come from a :class:`Backtester` the caller provides (the offline driver), so this module
 stays pure and testable; 2.4 and 2.5 report ``status="skipped"`` with the reason when none is given.
@@ -461,8 +462,15 @@ def calibrate_skew_factor(
 class HawkesCalibration:
     fit: hawkes.MultiHawkesFit
     pooled: hawkes.HawkesFit
+    mu_per_side_per_sec: float
+    """Baseline per side, as the strategy's ``mu_per_sec`` is used (each side's intensity is
+    mu + its own excitation): the merged-stream MLE's mu split over the two sides."""
     high_intensity_threshold: float
+    """75 % intensity quantile / long-run mean intensity: the catalogue's unit (x mean)."""
     low_intensity_threshold: float
+    """25 % intensity quantile / long-run mean intensity."""
+    high_intensity_per_sec: float
+    low_intensity_per_sec: float
     moment_mu_per_sec: float
     """The seed's method-of-moments mu = (N/T)(1 - n) with the pooled MLE n, for comparison."""
     notes: tuple[str, ...] = field(default=())
@@ -488,5 +496,10 @@ def calibrate_hawkes(sample: MarketSample) -> HawkesCalibration:
         lam = np.where(gaps > 0, incr / gaps, np.nan)
     lam = lam[np.isfinite(lam)]
     lo, hi = intensity_thresholds(lam) if lam.size else (math.nan, math.nan)
+    # the strategy's thresholds are multiples of the long-run mean intensity mu / (1 - n)
+    mean = pooled.mean_intensity
+    scale = mean if math.isfinite(mean) and mean > 0 else math.nan
     moment_mu = t.size / T * (1.0 - pooled.branching_ratio)
-    return HawkesCalibration(biv, pooled, hi, lo, moment_mu, tuple(notes))
+    return HawkesCalibration(
+        biv, pooled, pooled.mu / 2.0, hi / scale, lo / scale, hi, lo, moment_mu, tuple(notes)
+    )

@@ -81,8 +81,11 @@ def record_dict(
                 },
                 "pooled": h.pooled,
                 "moment_mu_per_sec": h.moment_mu_per_sec,
+                "mu_per_side_per_sec": h.mu_per_side_per_sec,
                 "high_intensity_threshold": h.high_intensity_threshold,
                 "low_intensity_threshold": h.low_intensity_threshold,
+                "high_intensity_per_sec": h.high_intensity_per_sec,
+                "low_intensity_per_sec": h.low_intensity_per_sec,
                 "notes": h.notes,
             },
             "proposed_changes": changes,
@@ -252,8 +255,10 @@ def _markdown(rec: dict[str, Any], result: CalibrationResult, plots: list[Path])
         f"pooled: mu {h.pooled.mu:.4g} ± {h.pooled.se_mu:.2g}, alpha {h.pooled.alpha:.4g} ± "
         f"{h.pooled.se_alpha:.2g}, beta {h.pooled.beta:.4g} ± {h.pooled.se_beta:.2g}, "
         f"branching {h.pooled.branching_ratio:.4f}; seed moment mu {h.moment_mu_per_sec:.4g}",
-        f"intensity thresholds (25 %/75 %): low {h.low_intensity_threshold:.4g}, high "
-        f"{h.high_intensity_threshold:.4g} /s",
+        f"mu per side {h.mu_per_side_per_sec:.4g} /s (pooled mu / 2, as strategy.mu_per_sec)",
+        f"intensity thresholds (25 %/75 %): low {h.low_intensity_per_sec:.4g}, high "
+        f"{h.high_intensity_per_sec:.4g} /s = {h.low_intensity_threshold:.4g} x and "
+        f"{h.high_intensity_threshold:.4g} x the long-run mean {h.pooled.mean_intensity:.4g} /s",
     ]
     if h.pooled.gof is not None:
         gf = h.pooled.gof

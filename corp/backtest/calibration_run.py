@@ -196,7 +196,7 @@ def propose_changes(spec: RunSpec, result: CalibrationResult) -> list[ProposedCh
     h = result.hawkes
     if h.pooled.stationary and h.pooled.converged:
         ev = f"pooled MLE, n={h.pooled.branching_ratio:.3f}, KS p={_ks(h)} (2.6)"
-        out.append(_change(spec, "strategy.mu_per_sec", h.pooled.mu, ev))
+        out.append(_change(spec, "strategy.mu_per_sec", h.mu_per_side_per_sec, f"per side, {ev}"))
         out.append(_change(spec, "strategy.alpha_per_sec", h.pooled.alpha, ev))
         out.append(_change(spec, "strategy.beta_per_sec", h.pooled.beta, ev))
         if math.isfinite(h.high_intensity_threshold):
@@ -205,7 +205,7 @@ def propose_changes(spec: RunSpec, result: CalibrationResult) -> list[ProposedCh
                     spec,
                     "strategy.high_intensity_threshold",
                     h.high_intensity_threshold,
-                    "75 % intensity quantile (2.6.2)",
+                    "75 % intensity quantile / long-run mean (2.6.2)",
                 )
             )
             out.append(
@@ -213,7 +213,7 @@ def propose_changes(spec: RunSpec, result: CalibrationResult) -> list[ProposedCh
                     spec,
                     "strategy.low_intensity_threshold",
                     h.low_intensity_threshold,
-                    "25 % intensity quantile (2.6.2)",
+                    "25 % intensity quantile / long-run mean (2.6.2)",
                 )
             )
     rank = {"P0": 0, "P1": 1, "P2": 2}

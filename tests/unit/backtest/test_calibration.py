@@ -26,6 +26,7 @@ from corp.backtest.calibration import (
 from corp.backtest.calibration_run import propose_changes, run_calibration
 from corp.errors import DataError
 from corp.market.scenarios import ScenarioParams, generate
+from corp.spec.catalogue import lookup
 from corp.spec.check import check_container
 from corp.spec.compose import CONF_DIR, compose_config, to_container
 
@@ -171,6 +172,31 @@ def test_gamma_bound_counts_the_inventory_limit_in_lots_as_the_policy_rule_does(
     assert g.inventory_limit_lots == spec.strategy.inventory_limit == 10
     expected = g.eta * g.price_quote / (10 * g.sigma_quote_per_sqrt_sec**2 * g.tau_secs)
     assert g.bound == pytest.approx(expected, rel=1e-12)
+
+
+def test_intensity_thresholds_are_proposed_as_multiples_of_the_long_run_mean(
+    hawkes_calibration,
+) -> None:
+    spec, result = hawkes_calibration
+    h = result.hawkes
+    mean = h.pooled.mu / (1.0 - h.pooled.branching_ratio)
+    assert h.high_intensity_threshold == pytest.approx(h.high_intensity_per_sec / mean)
+    assert h.low_intensity_threshold == pytest.approx(h.low_intensity_per_sec / mean)
+    assert h.low_intensity_threshold < 1.0 < h.high_intensity_threshold
+    proposed = {c.path: c.proposed for c in propose_changes(spec, result)}
+    for name in ("high_intensity_threshold", "low_intensity_threshold"):
+        lo, hi = lookup(f"strategy.{name}", "hawkes").bounds
+        assert lo <= proposed.get(f"strategy.{name}", getattr(spec.strategy, name)) <= hi
+
+
+def test_mu_is_proposed_per_side_as_the_strategy_uses_it(hawkes_calibration) -> None:
+    spec, result = hawkes_calibration
+    h = result.hawkes
+    # the scenario's baseline per side: rate / 2 * (1 - alpha/beta) = 1 / 2 * 0.5
+    per_side = PARAMS.trade_rate_per_sec / 2 * (1 - 0.4 / 0.8)
+    assert h.mu_per_side_per_sec == pytest.approx(per_side, abs=3 * h.pooled.se_mu / 2)
+    proposed = {c.path: c.proposed for c in propose_changes(spec, result)}
+    assert proposed["strategy.mu_per_sec"] == pytest.approx(h.mu_per_side_per_sec)
 
 
 def test_proposal_classifies_each_change_by_its_catalogue_risk_level(hawkes_calibration) -> None:
