@@ -17,6 +17,7 @@ import numpy as np
 from corp.backtest.calibration import Backtester
 from corp.backtest.calibration_report import write_calibration_record
 from corp.backtest.calibration_run import ProposedChange, propose_changes, run_calibration
+from corp.backtest.validate import validate_events
 from corp.errors import DataError
 from corp.market.scenarios import ScenarioParams, generate, params_from_spec
 from corp.market.types import EVENT_DTYPE
@@ -44,7 +45,8 @@ class CalibrateResult:
 
 
 def load_events(path: Path) -> np.ndarray:
-    """A recorded stream: .npy of EVENT_DTYPE (no pickles)."""
+    """A recorded stream: .npy of EVENT_DTYPE (no pickles), checked row by row as the engine
+    checks its input (finite positive prices, sizes, non-decreasing timestamps)."""
     try:
         ev = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -53,6 +55,10 @@ def load_events(path: Path) -> np.ndarray:
         raise DataError(
             f"task.events_path: {str(path)!r} must hold EVENT_DTYPE records, had dtype {ev.dtype}"
         )
+    try:
+        validate_events(ev)
+    except DataError as exc:
+        raise DataError(f"task.events_path: {str(path)!r}: {exc}") from exc
     return ev
 
 

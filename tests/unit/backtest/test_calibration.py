@@ -26,6 +26,7 @@ from corp.backtest.calibration import (
 from corp.backtest.calibration_run import propose_changes, run_calibration
 from corp.errors import DataError
 from corp.market.scenarios import ScenarioParams, generate
+from corp.market.types import EV_TRADE
 from corp.spec.catalogue import lookup
 from corp.spec.check import check_container
 from corp.spec.compose import CONF_DIR, compose_config, to_container
@@ -261,6 +262,17 @@ def test_an_event_file_of_the_wrong_dtype_is_rejected_naming_the_field(tmp_path:
     np.save(tmp_path / "bad.npy", np.zeros(3))
     with pytest.raises(DataError, match=r"task\.events_path: .* must hold EVENT_DTYPE"):
         load_events(tmp_path / "bad.npy")
+
+
+def test_an_event_file_with_a_nan_price_is_rejected_naming_the_row_and_field(
+    tmp_path: Path, scenario
+) -> None:
+    events = scenario.events[:500].copy()
+    row = int(np.flatnonzero(events["kind"] == EV_TRADE)[3])
+    events["price"][row] = np.nan
+    np.save(tmp_path / "nan.npy", events)
+    with pytest.raises(DataError, match=rf"task\.events_path: .*row {row}: field price: .*nan"):
+        load_events(tmp_path / "nan.npy")
 
 
 def test_inventory_limit_sweep_over_the_real_engine_on_a_flash_crash() -> None:
