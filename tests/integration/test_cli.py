@@ -72,3 +72,13 @@ def test_valid_sweep_runs_every_point_in_its_numbered_subdir(tmp_path: Path) -> 
     runs = (tmp_path / "outputs" / "multirun").glob("*/*/*")
     subdirs = sorted(p.name for p in runs if p.is_dir())
     assert subdirs == ["0_strategy.gamma=0.1", "1_strategy.gamma=0.2"]
+
+
+def test_a_missing_event_file_exits_2_with_one_line_naming_the_field(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.npy"
+    out = corp(tmp_path, "task=calibrate", f"task.events_path={missing}")
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert lines[0] == "corp: invalid input data (1 problem)"
+    assert lines[1].startswith(f"task.events_path: cannot read '{missing}'")
+    assert len(lines) == 2
