@@ -466,7 +466,8 @@ class HawkesCalibration:
     """Baseline per side, as the strategy's ``mu_per_sec`` is used (each side's intensity is
     mu + its own excitation): the merged-stream MLE's mu split over the two sides."""
     high_intensity_threshold: float
-    """75 % intensity quantile / long-run mean intensity: the catalogue's unit (x mean)."""
+    """75 % quantile over time of the fitted intensity / its long-run mean (the catalogue's
+    unit: x long-run mean)."""
     low_intensity_threshold: float
     """25 % intensity quantile / long-run mean intensity."""
     high_intensity_per_sec: float
@@ -488,13 +489,12 @@ def calibrate_hawkes(sample: MarketSample) -> HawkesCalibration:
         notes.append(f"bivariate fit not stationary (spectral radius {biv.spectral_radius:.3f})")
     if pooled.branching_ratio > 0.95:
         notes.append(f"pooled branching ratio {pooled.branching_ratio:.3f} > 0.95 alarm level")
-    # pooled mean intensity over each inter-event gap (compensator increment / gap), whose
-    # 25 %/75 % quantiles are the seed's low/high intensity thresholds
-    incr = hawkes.compensator_increments(t, T, pooled.mu, pooled.alpha, pooled.beta)
-    gaps = np.diff(t, prepend=0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lam = np.where(gaps > 0, incr / gaps, np.nan)
-    lam = lam[np.isfinite(lam)]
+    # the fitted pooled intensity on a time grid (a quarter of the kernel's decay time, at most
+    # 200k points): its 25 %/75 % quantiles over time are the seed's low/high thresholds.
+    # Sampling at the events instead would over-weight the clusters and put both thresholds high.
+    step = max(0.25 / pooled.beta, T / 200_000)
+    grid = np.arange(0.5 * step, T, step)
+    lam = hawkes.intensity_at(t, grid, pooled.mu, pooled.alpha, pooled.beta)
     lo, hi = intensity_thresholds(lam) if lam.size else (math.nan, math.nan)
     # the strategy's thresholds are multiples of the long-run mean intensity mu / (1 - n)
     mean = pooled.mean_intensity

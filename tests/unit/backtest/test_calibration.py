@@ -27,6 +27,7 @@ from corp.backtest.calibration_run import propose_changes, run_calibration
 from corp.errors import DataError
 from corp.market.scenarios import ScenarioParams, generate
 from corp.market.types import EV_TRADE
+from corp.quant.hawkes_online import IntensityMonitor
 from corp.spec.catalogue import lookup
 from corp.spec.check import check_container
 from corp.spec.compose import CONF_DIR, compose_config, to_container
@@ -188,6 +189,26 @@ def test_intensity_thresholds_are_proposed_as_multiples_of_the_long_run_mean(
     for name in ("high_intensity_threshold", "low_intensity_threshold"):
         lo, hi = lookup(f"strategy.{name}", "hawkes").bounds
         assert lo <= proposed.get(f"strategy.{name}", getattr(spec.strategy, name)) <= hi
+
+
+def test_intensity_thresholds_are_quantiles_over_time_not_over_events(
+    hawkes_calibration, sample
+) -> None:
+    _, result = hawkes_calibration
+    h = result.hawkes
+    p = h.pooled
+    monitor = IntensityMonitor(p.mu, p.alpha, p.beta)
+    grid = np.arange(0.5, sample.duration_secs, 0.5)
+    lam = np.empty(grid.size)
+    k = 0
+    for i, s in enumerate(grid):
+        while k < sample.trade_times_secs.size and sample.trade_times_secs[k] < s:
+            monitor.on_event(float(sample.trade_times_secs[k]))
+            k += 1
+        lam[i] = monitor.intensity(float(s))[0]
+    # a quarter of the time below the low threshold, a quarter above the high one
+    assert np.mean(lam < h.low_intensity_per_sec) == pytest.approx(0.25, abs=0.02)
+    assert np.mean(lam > h.high_intensity_per_sec) == pytest.approx(0.25, abs=0.02)
 
 
 def test_mu_is_proposed_per_side_as_the_strategy_uses_it(hawkes_calibration) -> None:
