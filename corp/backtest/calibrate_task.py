@@ -2,8 +2,9 @@
 
 Events: ``task.events_path`` (a .npy of ``EVENT_DTYPE``) or the market layer: ``kind: scenario`` via
 ``corp.market.scenarios.generate``; ``kind: synthetic`` as the same generator with Poisson flow
-(alpha = 0) and the synthetic market's rate. Steps 2.4 and 2.5 need a backtester (the offline
-driver); without one they are reported as skipped in the record, never faked.
+(alpha = 0) and the synthetic market's rate. Steps 2.4 and 2.5 sweep the offline engine
+(``corp.backtest.calibration_engine``) on the spec's parameters; where it cannot run (GLFT exact)
+they are reported as skipped in the record, never faked.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ def load_events(path: Path) -> np.ndarray:
     return ev
 
 
+def engine_backtester_for(spec: RunSpec) -> tuple[Backtester | None, str]:
+    """The offline engine on this spec's parameters as the 2.4/2.5 sweep backtester, or None and
+    why not (GLFT's exact solution needs a value table per inventory grid, which the sweep would
+    have to rebuild for each candidate limit)."""
+    s = spec.strategy
+    if getattr(s, "solution", None) == "exact":
+        return None, "GLFT solution=exact: sweep with solution=closed_form"
+    from corp.backtest.calibration_engine import engine_backtester
+    from corp.core.params import pack_run_spec, param_vector
+
+    return engine_backtester(param_vector(**pack_run_spec(spec))), ""
+
+
 def _market_params(spec: RunSpec) -> ScenarioParams:
     params = params_from_spec(spec.market)
     if spec.market.kind == "synthetic":
@@ -72,7 +86,10 @@ def _market_params(spec: RunSpec) -> ScenarioParams:
 def calibrate(
     spec: RunSpec, *, repo_root: Path, backtester: Backtester | None = None
 ) -> CalibrateResult:
+    """Run the pipeline; 2.4/2.5 sweep ``backtester`` (default: the offline engine on ``spec``)."""
     task = spec.task
+    if backtester is None:
+        backtester, _ = engine_backtester_for(spec)
     events_path = getattr(task, "events_path", None)
     if events_path:
         path = Path(events_path)

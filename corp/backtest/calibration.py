@@ -9,7 +9,7 @@ Steps, each returning a small frozen record with its evidence:
   move against the fill over ``horizon_secs``; ``corp.quant.spread_buckets`` picks the robust best;
   the same trades give the fill intensity (A, k) (``corp.quant.fill_intensity``);
 - 2.4 inventory limit: the largest Q whose stress backtests keep max drawdown and worst daily loss
-  within the risk limits (plus the analytic bound Q S d <= daily loss budget for comparison);
+  within the risk limits and the analytic bound Q S d <= daily loss budget (and concentration);
 - 2.5 skew factor: the candidate minimising E|q| + w * E[tau_half(q)] over backtests, tau_half the
   OLS AR(1) half-life of the inventory (``corp.quant.half_life``);
 - 2.6 Hawkes: bivariate buy/sell MLE with standard errors, spectral radius, KS/Ljung-Box per side,
@@ -312,6 +312,8 @@ class InventoryLimitCalibration:
     rows: tuple[SweepRow, ...]
     analytic_max_lots: int
     reason: str = ""
+    concentration_max_lots: int | None = None
+    """Largest Q the policy's risk.concentration rule allows (None when not given)."""
 
 
 def _outcome_row(value: float, out: BacktestOutcome, dd_lim: float, dl_lim: float) -> SweepRow:
@@ -345,14 +347,24 @@ def calibrate_inventory_limit(
     price_quote: float,
     stress_drop_pct: float,
     capital_quote: float,
+    position_concentration_limit: float | None = None,
 ) -> InventoryLimitCalibration:
-    """Seed 2.4: largest Q whose worst stress backtest meets both limits."""
+    """Seed 2.4: largest Q whose worst stress backtest meets both limits.
+
+    A candidate is feasible only within the analytic bound Q S d <= daily loss budget as well
+    (and the concentration limit when given): the policy rules risk.inventory_loss_budget and
+    risk.concentration deny any larger Q, however mild the simulated stress was.
+    """
     budget = daily_loss_limit_pct * capital_quote
-    analytic = math.floor(budget / (lot_size_base * price_quote * stress_drop_pct))
+    lot_quote = lot_size_base * price_quote
+    analytic = math.floor(budget / (lot_quote * stress_drop_pct))
+    cap = analytic
+    conc = None
+    if position_concentration_limit is not None:
+        conc = math.floor(position_concentration_limit * capital_quote / lot_quote)
+        cap = min(cap, conc)
     if backtester is None:
-        return InventoryLimitCalibration(
-            "skipped", None, (), analytic, "no backtester given (offline driver not wired)"
-        )
+        return InventoryLimitCalibration("skipped", None, (), analytic, "no backtester given", conc)
     rows: list[SweepRow] = []
     for q in sorted({int(c) for c in candidates_lots}):
         per = [
@@ -373,7 +385,7 @@ def calibrate_inventory_limit(
                 dl,
                 max(r.mean_abs_inventory_base for r in per),
                 max(r.half_life_secs for r in per),
-                dd <= max_drawdown_limit_pct and dl <= daily_loss_limit_pct,
+                dd <= max_drawdown_limit_pct and dl <= daily_loss_limit_pct and q <= cap,
                 math.nan,
             )
         )
@@ -384,10 +396,11 @@ def calibrate_inventory_limit(
             None,
             tuple(rows),
             analytic,
-            "no candidate met both limits under every stress scenario",
+            f"no candidate <= {cap} lots met both limits under every stress scenario",
+            conc,
         )
     return InventoryLimitCalibration(
-        "ok", int(max(r.value for r in feasible)), tuple(rows), analytic
+        "ok", int(max(r.value for r in feasible)), tuple(rows), analytic, "", conc
     )
 
 
@@ -417,7 +430,7 @@ def calibrate_skew_factor(
             None,
             (),
             half_life_weight_per_sec,
-            "no backtester given (offline driver not wired)",
+            "no backtester given",
         )
     rows: list[SweepRow] = []
     for c in candidates:

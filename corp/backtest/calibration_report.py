@@ -228,9 +228,11 @@ def _markdown(rec: dict[str, Any], result: CalibrationResult, plots: list[Path])
     ):
         lines += ["", f"## {title}", "", f"status: **{block.status}** {block.reason}"]
         if title.startswith("2.4"):
+            inv = result.inventory
             lines.append(
-                "analytic bound Q S d <= daily loss budget: "
-                f"{result.inventory.analytic_max_lots} lots"
+                f"analytic bound Q S d <= daily loss budget: {inv.analytic_max_lots} lots; "
+                f"concentration limit: {inv.concentration_max_lots} lots "
+                "(a feasible value is within both)"
             )
         if block.rows:
             lines += [

@@ -95,8 +95,18 @@ def run_calibration(
         price_quote=spec.market.base_price_quote,
         stress_drop_pct=r.stress_drop_pct,
         capital_quote=r.capital_quote,
+        position_concentration_limit=r.position_concentration_limit,
     )
-    if hasattr(s, "inventory_skew_factor"):
+    if getattr(s, "gamma", None) is not None and hasattr(s, "inventory_skew_factor"):
+        skew = SkewCalibration(
+            "skipped",
+            None,
+            (),
+            0.0,
+            f"strategy.gamma = {s.gamma:g} already penalises inventory; a skew on top is the "  # type: ignore[union-attr]
+            "double penalty seed 2.6.2 forbids (rule inventory.double_penalty)",
+        )
+    elif hasattr(s, "inventory_skew_factor"):
         skew = calibrate_skew_factor(
             events,
             skew_candidates,

@@ -106,14 +106,37 @@ def test_inventory_limit_is_the_largest_q_meeting_both_limits_with_a_stand_in_ba
         daily_loss_limit_pct=0.03,
         lot_size_base=0.01,
         price_quote=50_000.0,
-        stress_drop_pct=0.1,
+        stress_drop_pct=0.005,
         capital_quote=10_000.0,
     )
-    # drawdown = 10 q / 10_000 <= 0.02  ->  q <= 20
+    # drawdown = 10 q / 10_000 <= 0.02  ->  q <= 20 (analytic bound: 300 / 2.5 = 120 lots)
     assert cal.status == "ok"
     assert cal.proposed_lots == 20
     assert [r.feasible for r in cal.rows] == [True, True, True, True, False]
-    assert cal.analytic_max_lots == math.floor(0.03 * 10_000.0 / (0.01 * 50_000.0 * 0.1))
+    assert cal.analytic_max_lots == math.floor(0.03 * 10_000.0 / (0.01 * 50_000.0 * 0.005))
+
+
+def test_inventory_limit_never_exceeds_the_loss_budget_or_concentration_the_policy_enforces() -> (
+    None
+):
+    kwargs = dict(
+        backtester=linear_risk_backtester,
+        max_drawdown_limit_pct=0.5,
+        daily_loss_limit_pct=0.5,
+        lot_size_base=0.01,
+        price_quote=50_000.0,
+        capital_quote=10_000.0,
+    )
+    # every candidate passes the backtests; Q S d <= 5_000 allows 100 lots at d = 0.1
+    budget = calibrate_inventory_limit([np.empty(0)], [1, 5, 10, 50, 200], stress_drop_pct=0.1,
+                                       **kwargs)  # fmt: skip
+    assert budget.analytic_max_lots == 100
+    assert budget.proposed_lots == 50
+    # concentration 0.2 x 10_000 / 500 quote per lot allows 4 lots
+    conc = calibrate_inventory_limit([np.empty(0)], [1, 5, 10, 50, 200], stress_drop_pct=0.1,
+                                     position_concentration_limit=0.2, **kwargs)  # fmt: skip
+    assert conc.concentration_max_lots == 4
+    assert conc.proposed_lots == 1
 
 
 def test_inventory_limit_without_a_backtester_is_reported_skipped_not_guessed() -> None:
@@ -262,7 +285,37 @@ def test_calibrate_task_writes_the_record_and_never_edits_a_pack(tmp_path: Path)
     manifest = json.loads((res.run_dir / "manifest.json").read_text())
     md = res.run_dir / "calibration.md"
     assert manifest["calibration.md"] == hashlib.sha256(md.read_bytes()).hexdigest()
-    assert any("2.4 inventory limit" in s for s in res.skipped)
+
+
+def test_calibrate_task_sweeps_inventory_and_skew_over_the_offline_engine(tmp_path: Path) -> None:
+    spec = spec_for(
+        "task=calibrate",
+        "strategy=naive",
+        "market=hawkes_medium",
+        "market.duration_secs=1200",
+        "task.inventory_candidates_lots=[2,10,100]",
+        "task.skew_candidates=[0.1,1.0]",
+        f"task.results_dir={tmp_path}",
+    )
+    res = calibrate(spec, repo_root=tmp_path)
+    assert res.skipped == ()
+    record = json.loads((res.run_dir / "calibration.json").read_text())
+    inv = record["inventory_limit_2_4"]
+    assert [r["value"] for r in inv["rows"]] == [2.0, 10.0, 100.0]
+    # 100 lots breaks the policy's concentration limit (0.2 x 100_000 / 500 = 40 lots)
+    assert inv["concentration_max_lots"] == 40
+    assert inv["rows"][-1]["feasible"] is False
+    assert [r["value"] for r in record["skew_factor_2_5"]["rows"]] == [0.1, 1.0]
+
+
+def test_skew_is_not_calibrated_on_top_of_an_as_gamma(tmp_path: Path) -> None:
+    spec = spec_for(
+        "task=calibrate", "strategy=integrated", "market.duration_secs=600",
+        f"task.results_dir={tmp_path}",
+    )  # fmt: skip
+    res = calibrate(spec, repo_root=tmp_path)
+    assert any("2.5 skew" in s and "double penalty" in s for s in res.skipped)
+    assert "strategy.inventory_skew_factor" not in {c.path for c in res.changes}
 
 
 def test_a_recorded_event_file_is_calibrated_in_place_of_the_market_layer(tmp_path: Path) -> None:
