@@ -88,8 +88,9 @@ def calibrate(
 ) -> CalibrateResult:
     """Run the pipeline; 2.4/2.5 sweep ``backtester`` (default: the offline engine on ``spec``)."""
     task = spec.task
+    why_none = "no backtester given"
     if backtester is None:
-        backtester, _ = engine_backtester_for(spec)
+        backtester, why_none = engine_backtester_for(spec)
     events_path = getattr(task, "events_path", None)
     if events_path:
         path = Path(events_path)
@@ -124,6 +125,7 @@ def calibrate(
         spec,
         source=source,
         backtester=backtester,
+        no_backtester_reason=why_none,
         stress_events=stress,
         inventory_candidates_lots=getattr(task, "inventory_candidates_lots", (1,)),
         skew_candidates=getattr(task, "skew_candidates", (0.5,)),

@@ -348,6 +348,7 @@ def calibrate_inventory_limit(
     stress_drop_pct: float,
     capital_quote: float,
     position_concentration_limit: float | None = None,
+    skip_reason: str = "no backtester given",
 ) -> InventoryLimitCalibration:
     """Seed 2.4: largest Q whose worst stress backtest meets both limits.
 
@@ -364,7 +365,7 @@ def calibrate_inventory_limit(
         conc = math.floor(position_concentration_limit * capital_quote / lot_quote)
         cap = min(cap, conc)
     if backtester is None:
-        return InventoryLimitCalibration("skipped", None, (), analytic, "no backtester given", conc)
+        return InventoryLimitCalibration("skipped", None, (), analytic, skip_reason, conc)
     rows: list[SweepRow] = []
     for q in sorted({int(c) for c in candidates_lots}):
         per = [
@@ -422,6 +423,7 @@ def calibrate_skew_factor(
     half_life_weight_per_sec: float = 0.001,
     max_drawdown_limit_pct: float = 1.0,
     daily_loss_limit_pct: float = 1.0,
+    skip_reason: str = "no backtester given",
 ) -> SkewCalibration:
     """Seed 2.5: minimise E|q| + w * tau_half(q) (base units; w in base per second)."""
     if backtester is None:
@@ -430,7 +432,7 @@ def calibrate_skew_factor(
             None,
             (),
             half_life_weight_per_sec,
-            "no backtester given",
+            skip_reason,
         )
     rows: list[SweepRow] = []
     for c in candidates:

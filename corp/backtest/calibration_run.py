@@ -66,6 +66,7 @@ def run_calibration(
     *,
     source: str,
     backtester: Backtester | None = None,
+    no_backtester_reason: str = "no backtester given",
     stress_events: Sequence[np.ndarray] = (),
     inventory_candidates_lots: Sequence[int] = DEFAULT_INVENTORY_CANDIDATES,
     skew_candidates: Sequence[float] = DEFAULT_SKEW_CANDIDATES,
@@ -96,6 +97,7 @@ def run_calibration(
         stress_drop_pct=r.stress_drop_pct,
         capital_quote=r.capital_quote,
         position_concentration_limit=r.position_concentration_limit,
+        skip_reason=no_backtester_reason,
     )
     if getattr(s, "gamma", None) is not None and hasattr(s, "inventory_skew_factor"):
         skew = SkewCalibration(
@@ -113,6 +115,7 @@ def run_calibration(
             backtester=backtester,
             max_drawdown_limit_pct=r.max_drawdown_pct,
             daily_loss_limit_pct=r.daily_loss_limit_pct,
+            skip_reason=no_backtester_reason,
         )
     else:
         skew = SkewCalibration(

@@ -413,3 +413,14 @@ def test_task_calibrate_runs_through_the_app_entry_point(tmp_path: Path) -> None
     outcome = execute(data)
     assert any(line.startswith("calibration record:") for line in outcome.lines())
     assert len(list(tmp_path.glob("*-calibrate-*/calibration.json"))) == 1
+
+
+def test_glft_exact_reports_why_the_engine_sweep_is_skipped(tmp_path: Path) -> None:
+    spec = spec_for(
+        "task=calibrate", "strategy=glft", "strategy.solution=exact", "market.duration_secs=600",
+        f"task.results_dir={tmp_path}",
+    )  # fmt: skip
+    res = calibrate(spec, repo_root=tmp_path)
+    assert (
+        "2.4 inventory limit: GLFT solution=exact: sweep with solution=closed_form" in res.skipped
+    )
