@@ -120,16 +120,20 @@ def calibrate(
             if backtester is not None
             else []
         )
-    result = run_calibration(
-        events,
-        spec,
-        source=source,
-        backtester=backtester,
-        no_backtester_reason=why_none,
-        stress_events=stress,
-        inventory_candidates_lots=getattr(task, "inventory_candidates_lots", (1,)),
-        skew_candidates=getattr(task, "skew_candidates", (0.5,)),
-    )
+    try:
+        result = run_calibration(
+            events,
+            spec,
+            source=source,
+            backtester=backtester,
+            no_backtester_reason=why_none,
+            stress_events=stress,
+            inventory_candidates_lots=getattr(task, "inventory_candidates_lots", (1,)),
+            skew_candidates=getattr(task, "skew_candidates", (0.5,)),
+        )
+    except DataError as exc:  # name the input the estimators could not use
+        where = f"task.events_path: {events_path!r}" if events_path else f"market ({source})"
+        raise DataError(f"{where}: {exc}") from exc
     changes = propose_changes(spec, result)
     ident = pack_identity(spec)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")

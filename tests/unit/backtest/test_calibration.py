@@ -424,3 +424,15 @@ def test_glft_exact_reports_why_the_engine_sweep_is_skipped(tmp_path: Path) -> N
     assert (
         "2.4 inventory limit: GLFT solution=exact: sweep with solution=closed_form" in res.skipped
     )
+
+
+def test_a_recorded_file_too_short_to_fit_names_the_file_and_the_shortfall(
+    tmp_path: Path, scenario
+) -> None:
+    np.save(tmp_path / "short.npy", scenario.events[:60])
+    spec = spec_for(
+        "task=calibrate", f"task.events_path={tmp_path / 'short.npy'}",
+        f"task.results_dir={tmp_path}",
+    )  # fmt: skip
+    with pytest.raises(DataError, match=r"task\.events_path: '.*short\.npy': .*needs >= 3"):
+        calibrate(spec, repo_root=tmp_path)
