@@ -235,15 +235,16 @@ def calibrate_spread(
         fee_bps=fee_bps,
         min_quotes=min_quotes,
     )
-    # fill intensity from trade reach beyond the prevailing mid (quote currency)
+    # fill intensity from trade reach beyond the prevailing mid (quote currency). A is per side
+    # (AS: lambda_b(delta) = A e^{-k delta} for the bid, the same for the ask): buys reach the
+    # ask and sells the bid, so the pooled distances were observed over 2 x T side-seconds.
     dist = np.abs(tp - _mid_at(sample, tt))
+    exposure_secs = 2.0 * sample.duration_secs
     grid = np.quantile(dist, np.linspace(0.05, 0.95, 19)) if dist.size else np.array([0.0, 1.0])
     grid = np.unique(grid)
-    fill = (
-        fit_fill_intensity_from_distances(dist, sample.duration_secs, grid)
-        if grid.size >= 2
-        else fit_fill_intensity_from_distances(dist, sample.duration_secs, np.array([0.0, 1.0]))
-    )
+    if grid.size < 2:
+        grid = np.array([0.0, 1.0])
+    fill = fit_fill_intensity_from_distances(dist, exposure_secs, grid)
     best = table.best_half_spread_bps
     return SpreadCalibration(
         table, 2.0 * best if math.isfinite(best) else math.nan, fill, horizon_secs

@@ -70,6 +70,12 @@ def test_spread_calibration_recovers_the_fill_decay_and_picks_a_finite_spread(sa
     k_true = 1.0 / (PARAMS.trade_reach_bps * 1e-4 * PARAMS.base_price_quote)
     assert cal.fill.ok
     assert cal.fill.k == pytest.approx(k_true, rel=0.2)
+    # A is per side: each side's trades (half the flow) reach its touch, book_half_spread from
+    # the mid, so lambda(delta) = rate / 2 * e^{-k (delta - touch)} and A = rate / 2 * e^{k touch}
+    touch_quote = PARAMS.book_half_spread_bps * 1e-4 * PARAMS.base_price_quote
+    rate_side = sample.trade_times_secs.size / sample.duration_secs / 2
+    a_per_side = cal.fill.A
+    assert a_per_side == pytest.approx(rate_side * math.exp(cal.fill.k * touch_quote), rel=0.1)
     assert math.isfinite(cal.base_spread_bps)
     assert cal.table.fill_rate[0] > cal.table.fill_rate[5]
 
