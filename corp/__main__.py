@@ -18,7 +18,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from corp.app import Outcome, execute
-from corp.errors import PolicyDenied, SpecError
+from corp.errors import DataError, PolicyDenied, SpecError
 from corp.spec.compose import to_container
 from corp.spec.preflight import jobs_started, mark_jobs_started
 
@@ -32,9 +32,13 @@ def main(cfg: DictConfig) -> Outcome:
     except (SpecError, PolicyDenied) as exc:
         if hc.mode == RunMode.MULTIRUN:
             raise
-        header = "invalid config" if isinstance(exc, SpecError) else "policy denied"
+        if isinstance(exc, DataError):
+            header = "invalid input data"
+        else:
+            header = "invalid config" if isinstance(exc, SpecError) else "policy denied"
         problems = getattr(exc, "problems", None) or str(exc).splitlines()
-        sys.stderr.write(f"corp: {header} ({len(problems)} problems)\n")
+        noun = "problem" if len(problems) == 1 else "problems"
+        sys.stderr.write(f"corp: {header} ({len(problems)} {noun})\n")
         sys.stderr.write("".join(f"{p}\n" for p in problems))
         sys.stderr.flush()
         raise SystemExit(2) from None

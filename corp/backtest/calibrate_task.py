@@ -2,8 +2,9 @@
 
 Events: ``task.events_path`` (a .npy of ``EVENT_DTYPE``) or the market layer: ``kind: scenario`` via
 ``corp.market.scenarios.generate``; ``kind: synthetic`` as the same generator with Poisson flow
-(alpha = 0) and the synthetic market's rate. Steps 2.4 and 2.5 need a backtester (the offline
-driver); without one they are reported as skipped in the record, never faked.
+(alpha = 0) and the synthetic market's rate. Steps 2.4 and 2.5 sweep the offline engine
+(``corp.backtest.calibration_engine``) on the spec's parameters; where it cannot run (GLFT exact)
+they are reported as skipped in the record, never faked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from corp.backtest.calibration import Backtester
 from corp.backtest.calibration_report import write_calibration_record
 from corp.backtest.calibration_run import ProposedChange, propose_changes, run_calibration
+from corp.backtest.validate import validate_events
 from corp.errors import DataError
 from corp.market.scenarios import ScenarioParams, generate, params_from_spec
 from corp.market.types import EVENT_DTYPE
@@ -44,7 +46,8 @@ class CalibrateResult:
 
 
 def load_events(path: Path) -> np.ndarray:
-    """A recorded stream: .npy of EVENT_DTYPE (no pickles)."""
+    """A recorded stream: .npy of EVENT_DTYPE (no pickles), checked row by row as the engine
+    checks its input (finite positive prices, sizes, non-decreasing timestamps)."""
     try:
         ev = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -53,7 +56,24 @@ def load_events(path: Path) -> np.ndarray:
         raise DataError(
             f"task.events_path: {str(path)!r} must hold EVENT_DTYPE records, had dtype {ev.dtype}"
         )
+    try:
+        validate_events(ev)
+    except DataError as exc:
+        raise DataError(f"task.events_path: {str(path)!r}: {exc}") from exc
     return ev
+
+
+def engine_backtester_for(spec: RunSpec) -> tuple[Backtester | None, str]:
+    """The offline engine on this spec's parameters as the 2.4/2.5 sweep backtester, or None and
+    why not (GLFT's exact solution needs a value table per inventory grid, which the sweep would
+    have to rebuild for each candidate limit)."""
+    s = spec.strategy
+    if getattr(s, "solution", None) == "exact":
+        return None, "GLFT solution=exact: sweep with solution=closed_form"
+    from corp.backtest.calibration_engine import engine_backtester
+    from corp.core.params import pack_run_spec, param_vector
+
+    return engine_backtester(param_vector(**pack_run_spec(spec))), ""
 
 
 def _market_params(spec: RunSpec) -> ScenarioParams:
@@ -66,7 +86,11 @@ def _market_params(spec: RunSpec) -> ScenarioParams:
 def calibrate(
     spec: RunSpec, *, repo_root: Path, backtester: Backtester | None = None
 ) -> CalibrateResult:
+    """Run the pipeline; 2.4/2.5 sweep ``backtester`` (default: the offline engine on ``spec``)."""
     task = spec.task
+    why_none = "no backtester given"
+    if backtester is None:
+        backtester, why_none = engine_backtester_for(spec)
     events_path = getattr(task, "events_path", None)
     if events_path:
         path = Path(events_path)
@@ -96,15 +120,20 @@ def calibrate(
             if backtester is not None
             else []
         )
-    result = run_calibration(
-        events,
-        spec,
-        source=source,
-        backtester=backtester,
-        stress_events=stress,
-        inventory_candidates_lots=getattr(task, "inventory_candidates_lots", (1,)),
-        skew_candidates=getattr(task, "skew_candidates", (0.5,)),
-    )
+    try:
+        result = run_calibration(
+            events,
+            spec,
+            source=source,
+            backtester=backtester,
+            no_backtester_reason=why_none,
+            stress_events=stress,
+            inventory_candidates_lots=getattr(task, "inventory_candidates_lots", (1,)),
+            skew_candidates=getattr(task, "skew_candidates", (0.5,)),
+        )
+    except DataError as exc:  # name the input the estimators could not use
+        where = f"task.events_path: {events_path!r}" if events_path else f"market ({source})"
+        raise DataError(f"{where}: {exc}") from exc
     changes = propose_changes(spec, result)
     ident = pack_identity(spec)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")

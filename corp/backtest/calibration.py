@@ -9,11 +9,12 @@ Steps, each returning a small frozen record with its evidence:
   move against the fill over ``horizon_secs``; ``corp.quant.spread_buckets`` picks the robust best;
   the same trades give the fill intensity (A, k) (``corp.quant.fill_intensity``);
 - 2.4 inventory limit: the largest Q whose stress backtests keep max drawdown and worst daily loss
-  within the risk limits (plus the analytic bound Q S d <= daily loss budget for comparison);
+  within the risk limits and the analytic bound Q S d <= daily loss budget (and concentration);
 - 2.5 skew factor: the candidate minimising E|q| + w * E[tau_half(q)] over backtests, tau_half the
   OLS AR(1) half-life of the inventory (``corp.quant.half_life``);
 - 2.6 Hawkes: bivariate buy/sell MLE with standard errors, spectral radius, KS/Ljung-Box per side,
-  and the 25 %/75 % intensity thresholds of seed 2.6.2.
+  and the 25 %/75 % intensity thresholds of seed 2.6.2 as multiples of the long-run mean intensity
+  (the unit of ``strategy.high_intensity_threshold``), mu per side (the strategy's ``mu_per_sec``).
 
 Backtests come from a :class:`Backtester` the caller provides (the offline driver), so this module
 stays pure and testable; 2.4 and 2.5 report ``status="skipped"`` with the reason when none is given.
@@ -138,7 +139,7 @@ def _mid_at(sample: MarketSample, t: np.ndarray) -> np.ndarray:
 class GammaBound:
     eta: float
     price_quote: float
-    inventory_limit: float
+    inventory_limit_lots: float
     sigma_quote_per_sqrt_sec: float
     tau_secs: float
     bound: float
@@ -146,9 +147,13 @@ class GammaBound:
 
 
 def calibrate_gamma_bound(
-    sample: MarketSample, *, eta: float, inventory_limit: float, tau_secs: float
+    sample: MarketSample, *, eta: float, inventory_limit_lots: float, tau_secs: float
 ) -> GammaBound:
-    """Seed 2.2 with sigma measured on the sample (mid increments per sqrt(second))."""
+    """Seed 2.2 with sigma measured on the sample (mid increments per sqrt(second)).
+
+    gamma is 1/(quote * lot) (``corp.spec.strategy``), so Q is the inventory limit in lots, as in
+    the policy rule ``as.gamma_bound``; base units would make the bound 1/lot_size times too loose.
+    """
     t, m = sample.mid_times_secs, sample.mid_quote
     if m.size < 3:
         raise DataError(f"gamma bound needs >= 3 mid observations, had {m.size}")
@@ -158,9 +163,9 @@ def calibrate_gamma_bound(
     sigma = float(np.sqrt(np.sum(dm[keep] ** 2) / np.sum(dt[keep])))
     price = float(np.median(m))
     bound = gamma_upper_bound(
-        eta=eta, price=price, inventory_limit=inventory_limit, sigma=sigma, tau=tau_secs
+        eta=eta, price=price, inventory_limit=inventory_limit_lots, sigma=sigma, tau=tau_secs
     )
-    return GammaBound(eta, price, inventory_limit, sigma, tau_secs, bound, sigma)
+    return GammaBound(eta, price, inventory_limit_lots, sigma, tau_secs, bound, sigma)
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,15 +235,16 @@ def calibrate_spread(
         fee_bps=fee_bps,
         min_quotes=min_quotes,
     )
-    # fill intensity from trade reach beyond the prevailing mid (quote currency)
+    # fill intensity from trade reach beyond the prevailing mid (quote currency). A is per side
+    # (AS: lambda_b(delta) = A e^{-k delta} for the bid, the same for the ask): buys reach the
+    # ask and sells the bid, so the pooled distances were observed over 2 x T side-seconds.
     dist = np.abs(tp - _mid_at(sample, tt))
+    exposure_secs = 2.0 * sample.duration_secs
     grid = np.quantile(dist, np.linspace(0.05, 0.95, 19)) if dist.size else np.array([0.0, 1.0])
     grid = np.unique(grid)
-    fill = (
-        fit_fill_intensity_from_distances(dist, sample.duration_secs, grid)
-        if grid.size >= 2
-        else fit_fill_intensity_from_distances(dist, sample.duration_secs, np.array([0.0, 1.0]))
-    )
+    if grid.size < 2:
+        grid = np.array([0.0, 1.0])
+    fill = fit_fill_intensity_from_distances(dist, exposure_secs, grid)
     best = table.best_half_spread_bps
     return SpreadCalibration(
         table, 2.0 * best if math.isfinite(best) else math.nan, fill, horizon_secs
@@ -307,6 +313,8 @@ class InventoryLimitCalibration:
     rows: tuple[SweepRow, ...]
     analytic_max_lots: int
     reason: str = ""
+    concentration_max_lots: int | None = None
+    """Largest Q the policy's risk.concentration rule allows (None when not given)."""
 
 
 def _outcome_row(value: float, out: BacktestOutcome, dd_lim: float, dl_lim: float) -> SweepRow:
@@ -340,14 +348,25 @@ def calibrate_inventory_limit(
     price_quote: float,
     stress_drop_pct: float,
     capital_quote: float,
+    position_concentration_limit: float | None = None,
+    skip_reason: str = "no backtester given",
 ) -> InventoryLimitCalibration:
-    """Seed 2.4: largest Q whose worst stress backtest meets both limits."""
+    """Seed 2.4: largest Q whose worst stress backtest meets both limits.
+
+    A candidate is feasible only within the analytic bound Q S d <= daily loss budget as well
+    (and the concentration limit when given): the policy rules risk.inventory_loss_budget and
+    risk.concentration deny any larger Q, however mild the simulated stress was.
+    """
     budget = daily_loss_limit_pct * capital_quote
-    analytic = math.floor(budget / (lot_size_base * price_quote * stress_drop_pct))
+    lot_quote = lot_size_base * price_quote
+    analytic = math.floor(budget / (lot_quote * stress_drop_pct))
+    cap = analytic
+    conc = None
+    if position_concentration_limit is not None:
+        conc = math.floor(position_concentration_limit * capital_quote / lot_quote)
+        cap = min(cap, conc)
     if backtester is None:
-        return InventoryLimitCalibration(
-            "skipped", None, (), analytic, "no backtester given (offline driver not wired)"
-        )
+        return InventoryLimitCalibration("skipped", None, (), analytic, skip_reason, conc)
     rows: list[SweepRow] = []
     for q in sorted({int(c) for c in candidates_lots}):
         per = [
@@ -368,7 +387,7 @@ def calibrate_inventory_limit(
                 dl,
                 max(r.mean_abs_inventory_base for r in per),
                 max(r.half_life_secs for r in per),
-                dd <= max_drawdown_limit_pct and dl <= daily_loss_limit_pct,
+                dd <= max_drawdown_limit_pct and dl <= daily_loss_limit_pct and q <= cap,
                 math.nan,
             )
         )
@@ -379,10 +398,11 @@ def calibrate_inventory_limit(
             None,
             tuple(rows),
             analytic,
-            "no candidate met both limits under every stress scenario",
+            f"no candidate <= {cap} lots met both limits under every stress scenario",
+            conc,
         )
     return InventoryLimitCalibration(
-        "ok", int(max(r.value for r in feasible)), tuple(rows), analytic
+        "ok", int(max(r.value for r in feasible)), tuple(rows), analytic, "", conc
     )
 
 
@@ -404,6 +424,7 @@ def calibrate_skew_factor(
     half_life_weight_per_sec: float = 0.001,
     max_drawdown_limit_pct: float = 1.0,
     daily_loss_limit_pct: float = 1.0,
+    skip_reason: str = "no backtester given",
 ) -> SkewCalibration:
     """Seed 2.5: minimise E|q| + w * tau_half(q) (base units; w in base per second)."""
     if backtester is None:
@@ -412,7 +433,7 @@ def calibrate_skew_factor(
             None,
             (),
             half_life_weight_per_sec,
-            "no backtester given (offline driver not wired)",
+            skip_reason,
         )
     rows: list[SweepRow] = []
     for c in candidates:
@@ -457,8 +478,16 @@ def calibrate_skew_factor(
 class HawkesCalibration:
     fit: hawkes.MultiHawkesFit
     pooled: hawkes.HawkesFit
+    mu_per_side_per_sec: float
+    """Baseline per side, as the strategy's ``mu_per_sec`` is used (each side's intensity is
+    mu + its own excitation): the merged-stream MLE's mu split over the two sides."""
     high_intensity_threshold: float
+    """75 % quantile over time of the fitted intensity / its long-run mean (the catalogue's
+    unit: x long-run mean)."""
     low_intensity_threshold: float
+    """25 % intensity quantile / long-run mean intensity."""
+    high_intensity_per_sec: float
+    low_intensity_per_sec: float
     moment_mu_per_sec: float
     """The seed's method-of-moments mu = (N/T)(1 - n) with the pooled MLE n, for comparison."""
     notes: tuple[str, ...] = field(default=())
@@ -476,13 +505,17 @@ def calibrate_hawkes(sample: MarketSample) -> HawkesCalibration:
         notes.append(f"bivariate fit not stationary (spectral radius {biv.spectral_radius:.3f})")
     if pooled.branching_ratio > 0.95:
         notes.append(f"pooled branching ratio {pooled.branching_ratio:.3f} > 0.95 alarm level")
-    # pooled mean intensity over each inter-event gap (compensator increment / gap), whose
-    # 25 %/75 % quantiles are the seed's low/high intensity thresholds
-    incr = hawkes.compensator_increments(t, T, pooled.mu, pooled.alpha, pooled.beta)
-    gaps = np.diff(t, prepend=0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lam = np.where(gaps > 0, incr / gaps, np.nan)
-    lam = lam[np.isfinite(lam)]
+    # the fitted pooled intensity on a time grid (a quarter of the kernel's decay time, at most
+    # 200k points): its 25 %/75 % quantiles over time are the seed's low/high thresholds.
+    # Sampling at the events instead would over-weight the clusters and put both thresholds high.
+    step = max(0.25 / pooled.beta, T / 200_000)
+    grid = np.arange(0.5 * step, T, step)
+    lam = hawkes.intensity_at(t, grid, pooled.mu, pooled.alpha, pooled.beta)
     lo, hi = intensity_thresholds(lam) if lam.size else (math.nan, math.nan)
+    # the strategy's thresholds are multiples of the long-run mean intensity mu / (1 - n)
+    mean = pooled.mean_intensity
+    scale = mean if math.isfinite(mean) and mean > 0 else math.nan
     moment_mu = t.size / T * (1.0 - pooled.branching_ratio)
-    return HawkesCalibration(biv, pooled, hi, lo, moment_mu, tuple(notes))
+    return HawkesCalibration(
+        biv, pooled, pooled.mu / 2.0, hi / scale, lo / scale, hi, lo, moment_mu, tuple(notes)
+    )

@@ -81,8 +81,11 @@ def record_dict(
                 },
                 "pooled": h.pooled,
                 "moment_mu_per_sec": h.moment_mu_per_sec,
+                "mu_per_side_per_sec": h.mu_per_side_per_sec,
                 "high_intensity_threshold": h.high_intensity_threshold,
                 "low_intensity_threshold": h.low_intensity_threshold,
+                "high_intensity_per_sec": h.high_intensity_per_sec,
+                "low_intensity_per_sec": h.low_intensity_per_sec,
                 "notes": h.notes,
             },
             "proposed_changes": changes,
@@ -187,7 +190,8 @@ def _markdown(rec: dict[str, Any], result: CalibrationResult, plots: list[Path])
         "not applicable (strategy has no reservation price)"
         if g is None
         else f"gamma <= eta S / (Q sigma^2 tau) = {g.eta:g} x {g.price_quote:.6g} / "
-        f"({g.inventory_limit:g} x {g.sigma_quote_per_sqrt_sec:.6g}^2 x {g.tau_secs:g}) = "
+        f"({g.inventory_limit_lots:g} lots x {g.sigma_quote_per_sqrt_sec:.6g}^2 x "
+        f"{g.tau_secs:g}) = "
         f"**{g.bound:.6g}** "
         "(sigma measured on the sample, quote/sqrt(s))"
     )
@@ -224,9 +228,11 @@ def _markdown(rec: dict[str, Any], result: CalibrationResult, plots: list[Path])
     ):
         lines += ["", f"## {title}", "", f"status: **{block.status}** {block.reason}"]
         if title.startswith("2.4"):
+            inv = result.inventory
             lines.append(
-                "analytic bound Q S d <= daily loss budget: "
-                f"{result.inventory.analytic_max_lots} lots"
+                f"analytic bound Q S d <= daily loss budget: {inv.analytic_max_lots} lots; "
+                f"concentration limit: {inv.concentration_max_lots} lots "
+                "(a feasible value is within both)"
             )
         if block.rows:
             lines += [
@@ -251,8 +257,10 @@ def _markdown(rec: dict[str, Any], result: CalibrationResult, plots: list[Path])
         f"pooled: mu {h.pooled.mu:.4g} ± {h.pooled.se_mu:.2g}, alpha {h.pooled.alpha:.4g} ± "
         f"{h.pooled.se_alpha:.2g}, beta {h.pooled.beta:.4g} ± {h.pooled.se_beta:.2g}, "
         f"branching {h.pooled.branching_ratio:.4f}; seed moment mu {h.moment_mu_per_sec:.4g}",
-        f"intensity thresholds (25 %/75 %): low {h.low_intensity_threshold:.4g}, high "
-        f"{h.high_intensity_threshold:.4g} /s",
+        f"mu per side {h.mu_per_side_per_sec:.4g} /s (pooled mu / 2, as strategy.mu_per_sec)",
+        f"intensity thresholds (25 %/75 %): low {h.low_intensity_per_sec:.4g}, high "
+        f"{h.high_intensity_per_sec:.4g} /s = {h.low_intensity_threshold:.4g} x and "
+        f"{h.high_intensity_threshold:.4g} x the long-run mean {h.pooled.mean_intensity:.4g} /s",
     ]
     if h.pooled.gof is not None:
         gf = h.pooled.gof

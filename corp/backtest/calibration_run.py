@@ -30,7 +30,7 @@ from corp.backtest.calibration import (
     market_sample_from_events,
 )
 from corp.spec.catalogue import lookup
-from corp.spec.derived import inventory_limit_base, tau_secs
+from corp.spec.derived import tau_secs
 from corp.spec.run import RunSpec
 
 __all__ = ["CalibrationResult", "ProposedChange", "propose_changes", "run_calibration"]
@@ -66,6 +66,7 @@ def run_calibration(
     *,
     source: str,
     backtester: Backtester | None = None,
+    no_backtester_reason: str = "no backtester given",
     stress_events: Sequence[np.ndarray] = (),
     inventory_candidates_lots: Sequence[int] = DEFAULT_INVENTORY_CANDIDATES,
     skew_candidates: Sequence[float] = DEFAULT_SKEW_CANDIDATES,
@@ -76,11 +77,11 @@ def run_calibration(
     eta = getattr(s, "max_reservation_offset_pct", None)
     gamma = None
     if eta is not None:
-        q_base = inventory_limit_base(s.inventory_limit, spec.market)
+        # gamma is 1/(quote * lot) (corp.spec.strategy), so Q is in lots, as in the policy rule
         gamma = calibrate_gamma_bound(
             sample,
             eta=eta,
-            inventory_limit=q_base,
+            inventory_limit_lots=s.inventory_limit,
             tau_secs=tau_secs(s.horizon_secs),  # type: ignore[union-attr]
         )
     spread = calibrate_spread(sample, fee_bps=getattr(spec.mode, "maker_fee_bps", 0.0))
@@ -95,14 +96,26 @@ def run_calibration(
         price_quote=spec.market.base_price_quote,
         stress_drop_pct=r.stress_drop_pct,
         capital_quote=r.capital_quote,
+        position_concentration_limit=r.position_concentration_limit,
+        skip_reason=no_backtester_reason,
     )
-    if hasattr(s, "inventory_skew_factor"):
+    if getattr(s, "gamma", None) is not None and hasattr(s, "inventory_skew_factor"):
+        skew = SkewCalibration(
+            "skipped",
+            None,
+            (),
+            0.0,
+            f"strategy.gamma = {s.gamma:g} already penalises inventory; a skew on top is the "  # type: ignore[union-attr]
+            "double penalty seed 2.6.2 forbids (rule inventory.double_penalty)",
+        )
+    elif hasattr(s, "inventory_skew_factor"):
         skew = calibrate_skew_factor(
             events,
             skew_candidates,
             backtester=backtester,
             max_drawdown_limit_pct=r.max_drawdown_pct,
             daily_loss_limit_pct=r.daily_loss_limit_pct,
+            skip_reason=no_backtester_reason,
         )
     else:
         skew = SkewCalibration(
@@ -196,7 +209,7 @@ def propose_changes(spec: RunSpec, result: CalibrationResult) -> list[ProposedCh
     h = result.hawkes
     if h.pooled.stationary and h.pooled.converged:
         ev = f"pooled MLE, n={h.pooled.branching_ratio:.3f}, KS p={_ks(h)} (2.6)"
-        out.append(_change(spec, "strategy.mu_per_sec", h.pooled.mu, ev))
+        out.append(_change(spec, "strategy.mu_per_sec", h.mu_per_side_per_sec, f"per side, {ev}"))
         out.append(_change(spec, "strategy.alpha_per_sec", h.pooled.alpha, ev))
         out.append(_change(spec, "strategy.beta_per_sec", h.pooled.beta, ev))
         if math.isfinite(h.high_intensity_threshold):
@@ -205,7 +218,7 @@ def propose_changes(spec: RunSpec, result: CalibrationResult) -> list[ProposedCh
                     spec,
                     "strategy.high_intensity_threshold",
                     h.high_intensity_threshold,
-                    "75 % intensity quantile (2.6.2)",
+                    "75 % intensity quantile / long-run mean (2.6.2)",
                 )
             )
             out.append(
@@ -213,7 +226,7 @@ def propose_changes(spec: RunSpec, result: CalibrationResult) -> list[ProposedCh
                     spec,
                     "strategy.low_intensity_threshold",
                     h.low_intensity_threshold,
-                    "25 % intensity quantile (2.6.2)",
+                    "25 % intensity quantile / long-run mean (2.6.2)",
                 )
             )
     rank = {"P0": 0, "P1": 1, "P2": 2}

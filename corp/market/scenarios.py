@@ -54,6 +54,7 @@ from corp.market.types import (
     SIDE_SELL,
 )
 from corp.quant.hawkes import simulate_piecewise, spectral_radius
+from corp.spec.derived import sigma_quote_per_sqrt_sec
 
 __all__ = [
     "CLUSTER_LEVELS",
@@ -85,7 +86,6 @@ CLUSTER_LEVELS: dict[str, tuple[float, float]] = {
 """Seed 2.6.1 cluster levels (alpha, beta) per second: branching 0.125, 0.5, 0.875; critical is
 drill F's 0.95/1.0 (branching 0.95, the alarm threshold)."""
 
-_SECS_PER_DAY = 86_400.0
 _NS = 1_000_000_000
 
 
@@ -128,7 +128,8 @@ class ScenarioParams:
 
     @property
     def sigma_quote_per_sqrt_sec(self) -> float:
-        return self.base_price_quote * self.volatility_daily_pct / math.sqrt(_SECS_PER_DAY)
+        """The same conversion the policy's gamma bound uses (``corp.spec.derived``)."""
+        return sigma_quote_per_sqrt_sec(self)
 
     @property
     def event_end_secs(self) -> float:

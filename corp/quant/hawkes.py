@@ -42,6 +42,7 @@ __all__ = [
     "fit",
     "fit_multivariate",
     "gof_test",
+    "intensity_at",
     "ljung_box",
     "log_likelihood",
     "log_likelihood_grad",
@@ -405,6 +406,42 @@ def compensator_increments(
     _check_params(mu, alpha, beta)
     out = np.empty(t.size)
     _compensator_nb(t, float(mu), float(alpha), float(beta), out)
+    return out
+
+
+@nb.njit(cache=True)
+def _intensity_at_nb(
+    t: np.ndarray, at: np.ndarray, mu: float, alpha: float, beta: float, out: np.ndarray
+) -> None:
+    """Left-limit intensity at sorted times ``at``: one merged pass over events and query times."""
+    excess = 0.0  # sum of alpha e^{-beta (last_event - t_j)} just after the last event
+    last = 0.0
+    i = 0
+    for k in range(at.shape[0]):
+        while i < t.shape[0] and t[i] < at[k]:
+            excess = excess * math.exp(-beta * (t[i] - last)) + alpha
+            last = t[i]
+            i += 1
+        out[k] = mu + excess * math.exp(-beta * (at[k] - last))
+
+
+def intensity_at(
+    times: np.ndarray, at: np.ndarray, mu: float, alpha: float, beta: float
+) -> np.ndarray:
+    """lambda(s) = mu + sum_{t_i < s} alpha e^{-beta (s - t_i)} at each (non-decreasing) ``at``.
+
+    Sampling it on a regular grid gives the intensity's distribution over *time*; sampling it at
+    the events instead over-weights the clusters (events happen where the intensity is high).
+    """
+    query = np.ascontiguousarray(at, dtype=np.float64)
+    if query.ndim != 1 or not np.all(np.isfinite(query)) or np.any(np.diff(query) < 0.0):
+        raise DataError("hawkes 'at' must be a finite, non-decreasing one-dimensional array")
+    ev = np.asarray(times, dtype=np.float64)
+    last = max(float(query[-1]) if query.size else 0.0, float(ev[-1]) if ev.size else 0.0)
+    t = _check_times(ev, max(last, 1e-12))
+    _check_params(mu, alpha, beta)
+    out = np.empty(query.size)
+    _intensity_at_nb(t, query, float(mu), float(alpha), float(beta), out)
     return out
 
 

@@ -4,8 +4,9 @@ Per quote: the half-spread it was posted at (bps from the mid), whether it fille
 selection after a fill (bps the mid moved against the position over a fixed horizon). Per bucket of
 half-spread: fill rate, mean adverse selection of the fills and net return per quote
 = fill_rate * (half_spread - adverse - fee). The proposed base spread is the bucket centre that
-maximises a rolling (3-bucket) mean of net return among buckets with enough quotes: the "robust
-interval" of the seed, so one lucky bucket cannot win alone.
+maximises a rolling (3-bucket) mean of net return among buckets with enough quotes *and* enough
+fills (a net return measured on three fills is noise): the "robust interval" of the seed, so one
+lucky bucket cannot win alone.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ __all__ = ["SpreadBucketTable", "spread_bucket_analysis"]
 
 @dataclass(frozen=True, slots=True)
 class SpreadBucketTable:
-    """One row per bucket; ``best_half_spread_bps`` is NaN when no bucket has enough quotes."""
+    """One row per bucket; ``best_half_spread_bps`` is NaN when no bucket has enough quotes
+    and fills."""
 
     lower_bps: np.ndarray
     upper_bps: np.ndarray
@@ -58,6 +60,7 @@ def spread_bucket_analysis(
     *,
     fee_bps: float = 0.0,
     min_quotes: int = 30,
+    min_fills: int = 20,
     smooth: int = 3,
 ) -> SpreadBucketTable:
     """Bucket quotes by half-spread and pick the robust best bucket (see module docstring)."""
@@ -86,7 +89,7 @@ def spread_bucket_analysis(
         fill_rate = np.where(n_q > 0, n_f / np.maximum(n_q, 1), np.nan)
         adverse = np.where(n_f > 0, adv_sum / np.maximum(n_f, 1), np.nan)
         net = np.where(n_q > 0, (hs_sum - adv_sum - fee_bps * n_f) / np.maximum(n_q, 1), np.nan)
-    valid = (n_q >= min_quotes) & np.isfinite(net)
+    valid = (n_q >= min_quotes) & (n_f >= min_fills) & np.isfinite(net)
     smoothed = np.full(nb, np.nan)
     half = smooth // 2
     for i in range(nb):

@@ -293,11 +293,11 @@ CATALOGUE: tuple[Entry, ...] = (
     # ---- strategy: Hawkes -------------------------------------------------------------------
     _s(
         "mu_per_sec",
-        "events/s",
+        "events/s per side",
         "estimate",
         "daily",
         "P1",
-        "baseline intensity mu; start at (N_T/T)(1 - alpha/beta), then MLE",
+        "baseline intensity of each side (buy, sell); start at (N_T/T)(1 - alpha/beta)/2, then MLE",
         (1e-4, 10000.0),
         HAWKES,
     ),

@@ -7,7 +7,7 @@ Time base: seconds. Price base: quote currency. Sizes: lots of ``market.lot_size
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from corp.spec.market import MarketBase
 
@@ -26,7 +26,17 @@ __all__ = [
 SECONDS_PER_DAY = 86_400.0
 
 
-def sigma_quote_per_sqrt_sec(market: MarketBase) -> float:
+class PriceAndVolatility(Protocol):
+    """What the sigma conversion reads: a market layer or a scenario's parameters."""
+
+    @property
+    def base_price_quote(self) -> float: ...
+
+    @property
+    def volatility_daily_pct(self) -> float: ...
+
+
+def sigma_quote_per_sqrt_sec(market: PriceAndVolatility) -> float:
     """Mid volatility sigma in quote/sqrt(s): S * volatility_daily_pct / sqrt(86400)."""
     return market.base_price_quote * market.volatility_daily_pct / math.sqrt(SECONDS_PER_DAY)
 

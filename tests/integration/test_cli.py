@@ -96,3 +96,13 @@ def test_valid_sweep_runs_every_point_and_ends_with_a_ranking(tmp_path: Path) ->
     rows = json.loads(ranking.read_text())
     assert [r["rank"] for r in rows] == [1, 2]
     assert sorted(r["job"] for r in rows) == [0, 1]
+
+
+def test_a_missing_event_file_exits_2_with_one_line_naming_the_field(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.npy"
+    out = corp(tmp_path, "task=calibrate", f"task.events_path={missing}")
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert lines[0] == "corp: invalid input data (1 problem)"
+    assert lines[1].startswith(f"task.events_path: cannot read '{missing}'")
+    assert len(lines) == 2

@@ -26,6 +26,9 @@ from corp.backtest.calibration import (
 from corp.backtest.calibration_run import propose_changes, run_calibration
 from corp.errors import DataError
 from corp.market.scenarios import ScenarioParams, generate
+from corp.market.types import EV_TRADE
+from corp.quant.hawkes_online import IntensityMonitor
+from corp.spec.catalogue import lookup
 from corp.spec.check import check_container
 from corp.spec.compose import CONF_DIR, compose_config, to_container
 
@@ -56,8 +59,8 @@ def test_market_sample_recovers_the_generated_mid_within_half_a_spread(scenario,
 
 
 def test_gamma_bound_is_eta_s_over_q_sigma2_tau_with_the_measured_sigma(sample) -> None:
-    g = calibrate_gamma_bound(sample, eta=0.005, inventory_limit=0.5, tau_secs=1.0)
-    assert g.bound == pytest.approx(0.005 * g.price_quote / (0.5 * g.sigma_quote_per_sqrt_sec**2))
+    g = calibrate_gamma_bound(sample, eta=0.005, inventory_limit_lots=10, tau_secs=1.0)
+    assert g.bound == pytest.approx(0.005 * g.price_quote / (10 * g.sigma_quote_per_sqrt_sec**2))
     # the book mid adds rounding and impact noise to the configured diffusion
     assert g.sigma_quote_per_sqrt_sec == pytest.approx(PARAMS.sigma_quote_per_sqrt_sec, rel=0.5)
 
@@ -67,6 +70,12 @@ def test_spread_calibration_recovers_the_fill_decay_and_picks_a_finite_spread(sa
     k_true = 1.0 / (PARAMS.trade_reach_bps * 1e-4 * PARAMS.base_price_quote)
     assert cal.fill.ok
     assert cal.fill.k == pytest.approx(k_true, rel=0.2)
+    # A is per side: each side's trades (half the flow) reach its touch, book_half_spread from
+    # the mid, so lambda(delta) = rate / 2 * e^{-k (delta - touch)} and A = rate / 2 * e^{k touch}
+    touch_quote = PARAMS.book_half_spread_bps * 1e-4 * PARAMS.base_price_quote
+    rate_side = sample.trade_times_secs.size / sample.duration_secs / 2
+    a_per_side = cal.fill.A
+    assert a_per_side == pytest.approx(rate_side * math.exp(cal.fill.k * touch_quote), rel=0.1)
     assert math.isfinite(cal.base_spread_bps)
     assert cal.table.fill_rate[0] > cal.table.fill_rate[5]
 
@@ -103,14 +112,37 @@ def test_inventory_limit_is_the_largest_q_meeting_both_limits_with_a_stand_in_ba
         daily_loss_limit_pct=0.03,
         lot_size_base=0.01,
         price_quote=50_000.0,
-        stress_drop_pct=0.1,
+        stress_drop_pct=0.005,
         capital_quote=10_000.0,
     )
-    # drawdown = 10 q / 10_000 <= 0.02  ->  q <= 20
+    # drawdown = 10 q / 10_000 <= 0.02  ->  q <= 20 (analytic bound: 300 / 2.5 = 120 lots)
     assert cal.status == "ok"
     assert cal.proposed_lots == 20
     assert [r.feasible for r in cal.rows] == [True, True, True, True, False]
-    assert cal.analytic_max_lots == math.floor(0.03 * 10_000.0 / (0.01 * 50_000.0 * 0.1))
+    assert cal.analytic_max_lots == math.floor(0.03 * 10_000.0 / (0.01 * 50_000.0 * 0.005))
+
+
+def test_inventory_limit_never_exceeds_the_loss_budget_or_concentration_the_policy_enforces() -> (
+    None
+):
+    kwargs = dict(
+        backtester=linear_risk_backtester,
+        max_drawdown_limit_pct=0.5,
+        daily_loss_limit_pct=0.5,
+        lot_size_base=0.01,
+        price_quote=50_000.0,
+        capital_quote=10_000.0,
+    )
+    # every candidate passes the backtests; Q S d <= 5_000 allows 100 lots at d = 0.1
+    budget = calibrate_inventory_limit([np.empty(0)], [1, 5, 10, 50, 200], stress_drop_pct=0.1,
+                                       **kwargs)  # fmt: skip
+    assert budget.analytic_max_lots == 100
+    assert budget.proposed_lots == 50
+    # concentration 0.2 x 10_000 / 500 quote per lot allows 4 lots
+    conc = calibrate_inventory_limit([np.empty(0)], [1, 5, 10, 50, 200], stress_drop_pct=0.1,
+                                     position_concentration_limit=0.2, **kwargs)  # fmt: skip
+    assert conc.concentration_max_lots == 4
+    assert conc.proposed_lots == 1
 
 
 def test_inventory_limit_without_a_backtester_is_reported_skipped_not_guessed() -> None:
@@ -155,9 +187,71 @@ def test_skew_factor_minimises_mean_inventory_plus_weighted_half_life() -> None:
     assert hl[0.05] > hl[0.5] > hl[1.0]
 
 
-def test_proposal_classifies_each_change_by_its_catalogue_risk_level(scenario) -> None:
+@pytest.fixture(scope="module")
+def hawkes_calibration(scenario):
     spec = spec_for("strategy=hawkes")
-    result = run_calibration(scenario.events, spec, source="test")
+    return spec, run_calibration(scenario.events, spec, source="test")
+
+
+def test_gamma_bound_counts_the_inventory_limit_in_lots_as_the_policy_rule_does(
+    hawkes_calibration,
+) -> None:
+    spec, result = hawkes_calibration
+    g = result.gamma
+    assert g is not None
+    # gamma is 1/(quote * lot): Q = 10 lots, not 0.1 base (a bound 100x too loose)
+    assert g.inventory_limit_lots == spec.strategy.inventory_limit == 10
+    expected = g.eta * g.price_quote / (10 * g.sigma_quote_per_sqrt_sec**2 * g.tau_secs)
+    assert g.bound == pytest.approx(expected, rel=1e-12)
+
+
+def test_intensity_thresholds_are_proposed_as_multiples_of_the_long_run_mean(
+    hawkes_calibration,
+) -> None:
+    spec, result = hawkes_calibration
+    h = result.hawkes
+    mean = h.pooled.mu / (1.0 - h.pooled.branching_ratio)
+    assert h.high_intensity_threshold == pytest.approx(h.high_intensity_per_sec / mean)
+    assert h.low_intensity_threshold == pytest.approx(h.low_intensity_per_sec / mean)
+    assert h.low_intensity_threshold < 1.0 < h.high_intensity_threshold
+    proposed = {c.path: c.proposed for c in propose_changes(spec, result)}
+    for name in ("high_intensity_threshold", "low_intensity_threshold"):
+        lo, hi = lookup(f"strategy.{name}", "hawkes").bounds
+        assert lo <= proposed.get(f"strategy.{name}", getattr(spec.strategy, name)) <= hi
+
+
+def test_intensity_thresholds_are_quantiles_over_time_not_over_events(
+    hawkes_calibration, sample
+) -> None:
+    _, result = hawkes_calibration
+    h = result.hawkes
+    p = h.pooled
+    monitor = IntensityMonitor(p.mu, p.alpha, p.beta)
+    grid = np.arange(0.5, sample.duration_secs, 0.5)
+    lam = np.empty(grid.size)
+    k = 0
+    for i, s in enumerate(grid):
+        while k < sample.trade_times_secs.size and sample.trade_times_secs[k] < s:
+            monitor.on_event(float(sample.trade_times_secs[k]))
+            k += 1
+        lam[i] = monitor.intensity(float(s))[0]
+    # a quarter of the time below the low threshold, a quarter above the high one
+    assert np.mean(lam < h.low_intensity_per_sec) == pytest.approx(0.25, abs=0.02)
+    assert np.mean(lam > h.high_intensity_per_sec) == pytest.approx(0.25, abs=0.02)
+
+
+def test_mu_is_proposed_per_side_as_the_strategy_uses_it(hawkes_calibration) -> None:
+    spec, result = hawkes_calibration
+    h = result.hawkes
+    # the scenario's baseline per side: rate / 2 * (1 - alpha/beta) = 1 / 2 * 0.5
+    per_side = PARAMS.trade_rate_per_sec / 2 * (1 - 0.4 / 0.8)
+    assert h.mu_per_side_per_sec == pytest.approx(per_side, abs=3 * h.pooled.se_mu / 2)
+    proposed = {c.path: c.proposed for c in propose_changes(spec, result)}
+    assert proposed["strategy.mu_per_sec"] == pytest.approx(h.mu_per_side_per_sec)
+
+
+def test_proposal_classifies_each_change_by_its_catalogue_risk_level(hawkes_calibration) -> None:
+    spec, result = hawkes_calibration
     changes = propose_changes(spec, result)
     paths = {c.path: c for c in changes}
     assert "strategy.alpha_per_sec" in paths
@@ -197,7 +291,37 @@ def test_calibrate_task_writes_the_record_and_never_edits_a_pack(tmp_path: Path)
     manifest = json.loads((res.run_dir / "manifest.json").read_text())
     md = res.run_dir / "calibration.md"
     assert manifest["calibration.md"] == hashlib.sha256(md.read_bytes()).hexdigest()
-    assert any("2.4 inventory limit" in s for s in res.skipped)
+
+
+def test_calibrate_task_sweeps_inventory_and_skew_over_the_offline_engine(tmp_path: Path) -> None:
+    spec = spec_for(
+        "task=calibrate",
+        "strategy=naive",
+        "market=hawkes_medium",
+        "market.duration_secs=1200",
+        "task.inventory_candidates_lots=[2,10,100]",
+        "task.skew_candidates=[0.1,1.0]",
+        f"task.results_dir={tmp_path}",
+    )
+    res = calibrate(spec, repo_root=tmp_path)
+    assert res.skipped == ()
+    record = json.loads((res.run_dir / "calibration.json").read_text())
+    inv = record["inventory_limit_2_4"]
+    assert [r["value"] for r in inv["rows"]] == [2.0, 10.0, 100.0]
+    # 100 lots breaks the policy's concentration limit (0.2 x 100_000 / 500 = 40 lots)
+    assert inv["concentration_max_lots"] == 40
+    assert inv["rows"][-1]["feasible"] is False
+    assert [r["value"] for r in record["skew_factor_2_5"]["rows"]] == [0.1, 1.0]
+
+
+def test_skew_is_not_calibrated_on_top_of_an_as_gamma(tmp_path: Path) -> None:
+    spec = spec_for(
+        "task=calibrate", "strategy=integrated", "market.duration_secs=600",
+        f"task.results_dir={tmp_path}",
+    )  # fmt: skip
+    res = calibrate(spec, repo_root=tmp_path)
+    assert any("2.5 skew" in s and "double penalty" in s for s in res.skipped)
+    assert "strategy.inventory_skew_factor" not in {c.path for c in res.changes}
 
 
 def test_a_recorded_event_file_is_calibrated_in_place_of_the_market_layer(tmp_path: Path) -> None:
@@ -218,6 +342,17 @@ def test_an_event_file_of_the_wrong_dtype_is_rejected_naming_the_field(tmp_path:
     np.save(tmp_path / "bad.npy", np.zeros(3))
     with pytest.raises(DataError, match=r"task\.events_path: .* must hold EVENT_DTYPE"):
         load_events(tmp_path / "bad.npy")
+
+
+def test_an_event_file_with_a_nan_price_is_rejected_naming_the_row_and_field(
+    tmp_path: Path, scenario
+) -> None:
+    events = scenario.events[:500].copy()
+    row = int(np.flatnonzero(events["kind"] == EV_TRADE)[3])
+    events["price"][row] = np.nan
+    np.save(tmp_path / "nan.npy", events)
+    with pytest.raises(DataError, match=rf"task\.events_path: .*row {row}: field price: .*nan"):
+        load_events(tmp_path / "nan.npy")
 
 
 def test_inventory_limit_sweep_over_the_real_engine_on_a_flash_crash() -> None:
@@ -284,3 +419,26 @@ def test_task_calibrate_runs_through_the_app_entry_point(tmp_path: Path) -> None
     outcome = execute(data)
     assert any(line.startswith("calibration record:") for line in outcome.lines())
     assert len(list(tmp_path.glob("*-calibrate-*/calibration.json"))) == 1
+
+
+def test_glft_exact_reports_why_the_engine_sweep_is_skipped(tmp_path: Path) -> None:
+    spec = spec_for(
+        "task=calibrate", "strategy=glft", "strategy.solution=exact", "market.duration_secs=600",
+        f"task.results_dir={tmp_path}",
+    )  # fmt: skip
+    res = calibrate(spec, repo_root=tmp_path)
+    assert (
+        "2.4 inventory limit: GLFT solution=exact: sweep with solution=closed_form" in res.skipped
+    )
+
+
+def test_a_recorded_file_too_short_to_fit_names_the_file_and_the_shortfall(
+    tmp_path: Path, scenario
+) -> None:
+    np.save(tmp_path / "short.npy", scenario.events[:60])
+    spec = spec_for(
+        "task=calibrate", f"task.events_path={tmp_path / 'short.npy'}",
+        f"task.results_dir={tmp_path}",
+    )  # fmt: skip
+    with pytest.raises(DataError, match=r"task\.events_path: '.*short\.npy': .*needs >= 3"):
+        calibrate(spec, repo_root=tmp_path)

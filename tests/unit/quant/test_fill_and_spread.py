@@ -80,6 +80,20 @@ def test_sparse_buckets_cannot_be_chosen() -> None:
     hs = np.array([1.5] * 50 + [9.5] * 3)
     filled = np.ones(hs.size, dtype=bool)
     adverse = np.array([1.0] * 50 + [0.0] * 3)
-    table = spread_bucket_analysis(hs, filled, adverse, np.arange(0.0, 11.0), min_quotes=30)
+    table = spread_bucket_analysis(
+        hs, filled, adverse, np.arange(0.0, 11.0), min_quotes=30, min_fills=20
+    )
     assert table.best_half_spread_bps == 1.5
     assert table.rows()[9]["n_quotes"] == 3
+
+
+def test_a_bucket_with_a_few_lucky_fills_cannot_be_chosen() -> None:
+    # bucket 1-2: 40 fills of 100 quotes at +0.5 bps; bucket 9-10: 3 fills of 40 quotes at +9.5 bps
+    hs = np.array([1.5] * 100 + [9.5] * 40)
+    filled = np.array([True] * 40 + [False] * 60 + [True] * 3 + [False] * 37)
+    adverse = np.where(filled, 1.0, np.nan)
+    adverse[100:103] = 0.0
+    lucky = spread_bucket_analysis(hs, filled, adverse, np.arange(0.0, 11.0), min_fills=1)
+    assert lucky.best_half_spread_bps == 9.5  # 0.71 bps per quote beats 0.2, on three fills
+    robust = spread_bucket_analysis(hs, filled, adverse, np.arange(0.0, 11.0), min_fills=20)
+    assert robust.best_half_spread_bps == 1.5

@@ -175,6 +175,16 @@ def test_mean_intensity_solves_i_minus_g() -> None:
     np.testing.assert_allclose(lam - (alpha / beta) @ lam, mu)
 
 
+def test_intensity_at_equals_the_brute_force_sum_and_excludes_an_event_at_that_time() -> None:
+    rng = np.random.default_rng(14)
+    times = np.sort(rng.uniform(0.0, 20.0, 40))
+    at = np.sort(np.concatenate([rng.uniform(0.0, 25.0, 30), times[[0, 7, 39]]]))
+    mu, alpha, beta = 0.3, 0.6, 1.4
+    got = hawkes.intensity_at(times, at, mu, alpha, beta)
+    want = [mu + sum(alpha * math.exp(-beta * (s - tj)) for tj in times if tj < s) for s in at]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 def test_unsorted_times_are_rejected_with_the_offending_index() -> None:
     with pytest.raises(DataError, match=r"times\[2\] < times\[1\]"):
         hawkes.log_likelihood(np.array([0.1, 0.5, 0.3]), 1.0, 0.5, 0.1, 1.0)
