@@ -94,6 +94,23 @@ def test_reconcile_reports_finished_and_never_arrived_and_cancels_orphans() -> N
     assert remaining == ["manual1", "runAlive1"]
 
 
+def test_reconcile_reports_an_open_order_beyond_the_first_open_orders_page_as_live() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "runOld1"))
+            newer = {"instId": "BTC-USDT", "side": "buy", "ordType": "post_only", "px": "28000"}
+            for _ in range(100):  # newer orders push runOld1 off orders-pending's 100-row page
+                sim.state.exchange.place("alice", newer | {"sz": "0.001"})
+            first_page = await venue.open_orders(SPOT)
+            result = await venue.reconcile(SPOT, ["runOld1"])
+            return first_page, result
+
+    first_page, result = asyncio.run(scenario())
+    assert "runOld1" not in {o.client_order_id for o in first_page}
+    assert [(o.client_order_id, o.status) for o in result.live] == [("runOld1", "open")]
+    assert result.finished == []
+
+
 def test_reconcile_after_an_html_answer_raises_instead_of_declaring_orders_gone() -> None:
     async def scenario():
         async with sim_venue(order_attempts=1) as (sim, venue):
