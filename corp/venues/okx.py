@@ -390,9 +390,12 @@ class OkxVenue:
         finished: list[OrderSnapshot] = []
         never: list[str] = []
         for cid in sorted(known - live_ids):
+            # orders-pending is one page (OKX: 100 newest) and races with fills: ask each order
             snap = await self.order(symbol, cid)
             if snap is None:
                 never.append(cid)
+            elif snap.status in ("open", "partially_filled"):
+                live.append(snap)
             else:
                 finished.append(snap)
         orphans = [

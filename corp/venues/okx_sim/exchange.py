@@ -89,6 +89,8 @@ class SimExchange:
         self.orders: dict[int, Order] = {}
         self.by_client_id: dict[tuple[str, str], Order] = {}
         self.fills: dict[str, list[dict[str, str]]] = {}
+        self.refused: list[tuple[str, str, str]] = []
+        """Placements refused before reaching the book: (account, clOrdId, sCode), in order."""
         self.trades: dict[str, deque[dict[str, str]]] = {
             inst_id: deque(maxlen=500) for inst_id in self.instruments
         }
@@ -133,6 +135,12 @@ class SimExchange:
         Sizes are lots of the instrument (base units for SPOT, contracts for SWAP), for market
         orders too: unlike OKX's SPOT market buys (quote units by default), which CORP never sends.
         """
+        result = self._place(account, req)
+        if not result.ok:
+            self.refused.append((account, str(req.get("clOrdId") or ""), result.s_code))
+        return result
+
+    def _place(self, account: str, req: dict[str, Any]) -> SimResult:
         cl_ord_id = str(req.get("clOrdId") or "")
         try:
             order = self._new_order(account, req, cl_ord_id)

@@ -193,6 +193,7 @@ def _place(state: SimState, account: str, row: Any) -> dict[str, str]:
     reject = state.faults.orders
     if state.faults.roll(reject.reject_rate):
         result = SimResult(None, reject.reject_code, "Order rejected (injected fault)")
+        state.exchange.refused.append((account, cl_ord_id, reject.reject_code))
     else:
         result = state.exchange.place(account, row)
     return {

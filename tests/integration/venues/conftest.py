@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -89,6 +89,16 @@ async def extra_venue(sim: RunningSim, name: str, **overrides: Any) -> AsyncIter
 def sample(venue: OkxVenue, name: str, **labels: str) -> float:
     value = venue.metrics.registry.get_sample_value(name, {"venue": "okx", **labels})
     return 0.0 if value is None else value
+
+
+async def until(condition: Callable[[], object], what: str, timeout_secs: float = 5.0) -> None:
+    """Wait (polling every 10 ms) until ``condition()`` is truthy, or fail naming ``what``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_secs
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for: {what}")
+        await asyncio.sleep(0.01)
 
 
 async def until_subscribed(sim: RunningSim, channel: str, timeout_secs: float = 5.0) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -15,7 +15,7 @@ from corp.venues.config import BackoffConfig
 from corp.venues.feed import MarketDataFeed
 from corp.venues.okx import make_exchange
 from corp.venues.okx_sim.server import RunningSim, SimConfig, running_sim
-from tests.integration.venues.conftest import SPOT, admin, creds, venue_config
+from tests.integration.venues.conftest import SPOT, admin, creds, until, venue_config
 
 STREAM = {"venue": "okx", "stream": f"book:{SPOT}"}
 
@@ -38,15 +38,6 @@ async def live_feed(
             yield sim, feed
         finally:
             await feed.stop()
-
-
-async def until(condition: Callable[[], bool], what: str, timeout_secs: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_secs
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await asyncio.sleep(0.01)
 
 
 def metric(feed: MarketDataFeed, name: str, **labels: str) -> float:

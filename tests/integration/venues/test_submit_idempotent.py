@@ -8,23 +8,48 @@ import pytest
 
 from corp.errors import TransientVenueError
 from corp.venues.base import OrderRequest
-from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue
+from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue, until
 
-SLOW_SUBMIT = {"kind": "slow", "delay_ms": 300, "path_contains": "batch-orders"}
+SLOW_SUBMIT = {"kind": "slow", "delay_ms": 800, "path_contains": "batch-orders"}
 
 
-def test_submission_that_times_out_but_lands_is_found_not_duplicated() -> None:
+def test_submission_that_times_out_but_lands_after_the_retry_is_refused_not_duplicated() -> None:
     async def scenario():
         async with sim_venue(timeout_ms=150) as (sim, venue):
             await admin(sim, "/fault", {"rest": {**SLOW_SUBMIT, "count": 1}})
             ack = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem1"))
-            await asyncio.sleep(0.3)  # let the slow original finish on the venue
-            return ack, await venue.open_orders(SPOT), sim.state.exchange.open_orders("alice")
+            # the timed-out original is still in flight on the venue: wait for it to land
+            await until(lambda: sim.state.exchange.refused, "the slow original reaches the venue")
+            return (
+                ack,
+                await venue.open_orders(SPOT),
+                sim.state.exchange.open_orders("alice"),
+                sim.state.exchange.refused,
+            )
 
-    ack, open_orders, at_venue = asyncio.run(scenario())
+    ack, open_orders, at_venue, refused = asyncio.run(scenario())
     assert ack.client_order_id == "idem1"
     assert [o.client_order_id for o in open_orders] == ["idem1"]
     assert len(at_venue) == 1
+    assert refused == [("alice", "idem1", "51016")]  # the late original met the retry's order
+
+
+def test_submission_that_times_out_and_lands_before_the_lookup_is_found_not_resent() -> None:
+    async def scenario():
+        async with sim_venue(timeout_ms=150) as (sim, venue):
+            await admin(sim, "/fault", {"rest": {**SLOW_SUBMIT, "delay_ms": 300, "count": 1}})
+            # the first two look-ups time out too; the third runs after the original landed
+            slow_lookup = {"kind": "slow", "delay_ms": 200, "path_contains": "trade/order"}
+            await admin(sim, "/fault", {"rest": {**slow_lookup, "count": 2}})
+            ack = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem5"))
+            retries = sample(venue, "corp_venue_order_retries_total")
+            return ack, sim.state.exchange.open_orders("alice"), sim.state.exchange.refused, retries
+
+    ack, live, refused, retries = asyncio.run(scenario())
+    assert ack.duplicate is True
+    assert [(o.cl_ord_id, str(o.ord_id)) for o in live] == [("idem5", ack.venue_order_id)]
+    assert refused == []  # nothing was sent a second time
+    assert retries == 0.0
 
 
 def test_submission_timing_out_on_every_attempt_never_leaves_two_live_orders() -> None:
@@ -34,14 +59,19 @@ def test_submission_timing_out_on_every_attempt_never_leaves_two_live_orders() -
             await admin(sim, "/fault", {"rest": {"kind": "slow", "delay_ms": 300}})
             with pytest.raises(TransientVenueError, match="gave up after 3 attempts"):
                 await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem2"))
-            await asyncio.sleep(0.4)  # every delayed attempt reaches the venue
+            exchange = sim.state.exchange
+            await until(
+                lambda: len(exchange.refused) == 2, "every delayed attempt reaches the venue"
+            )
+            refused = list(exchange.refused)
             await admin(sim, "/fault", method="DELETE")
             again = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem2"))
             retries = sample(venue, "corp_venue_order_retries_total")
-            return again, sim.state.exchange.open_orders("alice"), retries
+            return again, sim.state.exchange.open_orders("alice"), refused, retries
 
-    again, live, retries = asyncio.run(scenario())
+    again, live, refused, retries = asyncio.run(scenario())
     assert len(live) == 1
+    assert refused == [("alice", "idem2", "51016")] * 2  # all three attempts reached the venue
     assert again.duplicate is True
     assert again.venue_order_id == str(live[0].ord_id)
     assert retries == 2.0
@@ -92,6 +122,23 @@ def test_reconcile_reports_finished_and_never_arrived_and_cancels_orphans() -> N
     assert result.never_arrived == ["runLost1"]
     assert [o.client_order_id for o in result.orphans_canceled] == ["runOrphan1"]
     assert remaining == ["manual1", "runAlive1"]
+
+
+def test_reconcile_reports_an_open_order_beyond_the_first_open_orders_page_as_live() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "runOld1"))
+            newer = {"instId": "BTC-USDT", "side": "buy", "ordType": "post_only", "px": "28000"}
+            for _ in range(100):  # newer orders push runOld1 off orders-pending's 100-row page
+                sim.state.exchange.place("alice", newer | {"sz": "0.001"})
+            first_page = await venue.open_orders(SPOT)
+            result = await venue.reconcile(SPOT, ["runOld1"])
+            return first_page, result
+
+    first_page, result = asyncio.run(scenario())
+    assert "runOld1" not in {o.client_order_id for o in first_page}
+    assert [(o.client_order_id, o.status) for o in result.live] == [("runOld1", "open")]
+    assert result.finished == []
 
 
 def test_reconcile_after_an_html_answer_raises_instead_of_declaring_orders_gone() -> None:
