@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -602,6 +603,32 @@ def _standard_errors(info: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(np.diag(cov), 0.0, None))
 
 
+def _maximise_on_log_params(
+    loglik_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray, max_iter: int
+) -> optimize.OptimizeResult:
+    """L-BFGS-B on log-parameters x = ln p with the analytic gradient (chain rule: g * p).
+
+    A non-finite likelihood (lambda <= 0) is a wall (1e300) the line search backs off from; the
+    box exp(+-30) keeps every exp() in the recursions finite."""
+
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        p = np.exp(x)
+        ll, g = loglik_grad(p)
+        if not math.isfinite(ll):
+            return 1e300, np.zeros_like(x)
+        return -ll, -(g * p)
+
+    with single_threaded_blas():
+        return optimize.minimize(
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
+            options={"maxiter": max_iter},
+        )
+
+
 def fit(
     times: np.ndarray,
     T: float,
@@ -629,26 +656,12 @@ def fit(
     _check_params(*start, allow_zero_alpha=False)
     x0 = np.log(np.asarray(start, dtype=np.float64))
     grad = np.empty(3)
-    n_evals = 0
 
-    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
-        nonlocal n_evals
-        n_evals += 1
-        p = np.exp(x)
+    def loglik_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
         ll = _loglik_grad_nb(t, T, p[0], p[1], p[2], grad)
-        if not math.isfinite(ll):
-            return 1e300, np.zeros(3)
-        return -ll, -(grad * p)
+        return ll, grad
 
-    with single_threaded_blas():
-        res = optimize.minimize(
-            objective,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
-            options={"maxiter": max_iter},
-        )
+    res = _maximise_on_log_params(loglik_grad, x0, max_iter)
     p = np.exp(res.x)
     ll = _loglik_grad_nb(t, T, p[0], p[1], p[2], grad)
     se = _standard_errors(_observed_information(t, T, p))
@@ -667,7 +680,7 @@ def fit(
         converged=bool(res.success),
         stationary=n_ratio < 1.0,
         message=str(res.message),
-        n_evaluations=n_evals,
+        n_evaluations=int(res.nfev),
         gof=gof_test(t, T, p[0], p[1], p[2]) if gof else None,
     )
 
@@ -845,21 +858,7 @@ def fit_multivariate(
         ll = _multi_loglik_grad_nb(t, mk, T, mu_, a_.copy(), b_.copy(), g_mu, g_a, g_b, comp)
         return ll, np.concatenate([g_mu, g_a.ravel(), g_b.ravel()])
 
-    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
-        p = np.exp(x)
-        ll, g = loglik_grad(p)
-        if not math.isfinite(ll):
-            return 1e300, np.zeros_like(x)
-        return -ll, -(g * p)
-
-    with single_threaded_blas():
-        res = optimize.minimize(
-            objective,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
-        )
+    res = _maximise_on_log_params(loglik_grad, x0, 15_000)
     p = np.exp(res.x)
     ll, _ = loglik_grad(p)
     k = p.size
