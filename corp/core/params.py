@@ -197,12 +197,22 @@ def pack_run_spec(spec: object) -> dict[str, float]:
         values["glft_mode"] = t.GLFT_EXACT if st.solution == "exact" else t.GLFT_APPROX
         values["glft_delta"] = size_base
     if kind_name in ("hawkes", "hawkes_adaptive"):
+        mu, alpha, beta = float(st.mu_per_sec), float(st.alpha_per_sec), float(st.beta_per_sec)
+        if not alpha < beta:
+            raise ValueError(
+                f"strategy.alpha_per_sec: must be < strategy.beta_per_sec (branching ratio < 1) "
+                f"to have a long-run mean intensity, got alpha={alpha}, beta={beta}"
+            )
+        # The spec's thresholds are multiples of the long-run mean per-side intensity
+        # mu / (1 - alpha/beta) (seed 2.6.2: lambda* x 1.5, lambda* x 0.5); the kernel compares
+        # absolute intensities in 1/second.
+        mean_intensity_per_sec = mu / (1.0 - alpha / beta)
         values.update(
-            hawkes_mu=float(st.mu_per_sec),
-            hawkes_alpha=float(st.alpha_per_sec),
-            hawkes_beta=float(st.beta_per_sec),
-            high_intensity=float(st.high_intensity_threshold),
-            low_intensity=float(st.low_intensity_threshold),
+            hawkes_mu=mu,
+            hawkes_alpha=alpha,
+            hawkes_beta=beta,
+            high_intensity=float(st.high_intensity_threshold) * mean_intensity_per_sec,
+            low_intensity=float(st.low_intensity_threshold) * mean_intensity_per_sec,
             aggressive_factor=float(st.aggressive_factor),
             defensive_factor=float(st.defensive_factor),
             adverse_threshold=float(st.adverse_selection_threshold),

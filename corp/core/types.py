@@ -54,7 +54,7 @@ P_GLFT_MODE = 9  # GLFT_APPROX or GLFT_EXACT
 P_GLFT_XI = 10  # Guéant 2017 risk parameter (xi = gamma gives the 2013 model)
 P_GLFT_DELTA = 11  # GLFT order size Delta, base units (exact table rows are multiples of it)
 P_INVENTORY_SKEW_FACTOR = 12  # Hawkes skew: centre shift = -factor * (q/Q) * half spread
-P_HIGH_INTENSITY = 13  # 1/second; above it the side's spread is multiplied by the aggressive factor
+P_HIGH_INTENSITY = 13  # 1/second, absolute (spec: x long-run mean); above it: aggressive factor
 P_LOW_INTENSITY = 14  # 1/second; below it by the defensive factor
 P_AGGRESSIVE_FACTOR = 15
 P_DEFENSIVE_FACTOR = 16

@@ -42,6 +42,16 @@ def test_packing_converts_spec_units_into_engine_units() -> None:
     assert params[t.P_SIGMA] == pytest.approx(expected_sigma)
 
 
+def test_hawkes_thresholds_are_packed_as_multiples_of_the_long_run_mean_intensity() -> None:
+    spec = _spec("strategy=hawkes")
+    st = spec.strategy
+    mean_per_sec = st.mu_per_sec / (1.0 - st.alpha_per_sec / st.beta_per_sec)
+    params = param_vector(**pack_run_spec(spec))
+    assert params[t.P_HIGH_INTENSITY] == pytest.approx(st.high_intensity_threshold * mean_per_sec)
+    assert params[t.P_LOW_INTENSITY] == pytest.approx(st.low_intensity_threshold * mean_per_sec)
+    assert params[t.P_LOW_INTENSITY] < mean_per_sec < params[t.P_HIGH_INTENSITY]
+
+
 @pytest.mark.parametrize("strategy", ["naive", "glft", "hawkes", "fast_integrated"])
 def test_every_strategy_kind_packs_into_a_valid_vector(strategy: str) -> None:
     params = param_vector(**pack_run_spec(_spec(f"strategy={strategy}")))
