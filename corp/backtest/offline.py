@@ -72,14 +72,17 @@ def events_for_spec(spec: Any) -> np.ndarray:
         lot_size=market.lot_size_base,
         sigma_quote_per_sqrt_sec=sigma,
         feed_latency_ns=int(spec.mode.feed_latency_ms * 1_000_000),
-        level_qty_base=100 * market.lot_size_base,
-        trade_qty_mean_base=30 * market.lot_size_base,
+        n_levels=market.book_levels,
+        level_gap_ticks=market.book_level_gap_ticks,
+        trade_reach_quote=market.trade_reach_bps * 1e-4 * market.base_price_quote,
+        trade_size_min_base=market.trade_size_min_base,
+        trade_size_tail_alpha=market.trade_size_tail_alpha,
     )
     return compose_stream(
         duration_secs=market.duration_secs,
         seed=market.seed,
         market=shape,
-        trade_rate_per_sec=market.trade_rate_per_sec,
+        trade_rate_per_sec=market.trade_rate_per_sec / 2.0,
     )
 
 

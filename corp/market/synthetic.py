@@ -1,4 +1,4 @@
-"""A first synthetic market: a tick-level mid walk, an L2 book around it, trades at given times.
+"""A synthetic market: a mid walk, an L2 book on a level grid, market orders that sweep it.
 
 The trade arrival times are an input (arrays of seconds for buy and sell aggressors), so any
 arrival source plugs in: `poisson_arrivals` here for tests, the Hawkes simulator of `corp.quant` in
@@ -6,9 +6,17 @@ runs (`compose_stream` takes either). Everything else is drawn from one seeded
 ``numpy.random.Generator``, so a seed and the arrival arrays fix the stream bit for bit. Fully
 vectorised: ~1M events in a fraction of a second.
 
+The book: levels ``level_gap_ticks`` apart (the touch spread is one gap), ``n_levels`` a side,
+sized by `corp.market.sweep.depth_profile` so that an aggressor of Pareto size reaches distance
+delta from the touch with probability exp(-delta / trade_reach_quote): the fill intensity
+A exp(-k delta) of quant.md, k = 1 / trade_reach_quote, A = the side's arrival rate x
+exp(k gap / 2) measured from the mid. An aggressor prints one trade per level it reaches, from
+the touch outward (as an exchange prints a sweep), so maker quotes deep in the book do fill.
+
 Per event time the stream emits, all with the same timestamps: the level changes a best-price move
-implies (deletions first, so the book never crosses), then the main row (a trade, or a depth
-refresh of a random level), then a refresh of one level (the traded level after a trade).
+implies (deletions first, so the book never crosses), then the main rows (the sweep's prints, or a
+depth refresh of a random level), then the refreshes (the swept levels back to their profile size,
+or one random level of the other side).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corp.market.sweep import DepthProfile, depth_profile, pareto_sizes_base, sweep
 from corp.market.types import (
     EV_DEPTH,
     EV_TRADE,
@@ -43,9 +52,11 @@ class SyntheticMarket:
     lot_size: float = 0.001
     sigma_quote_per_sqrt_sec: float = 0.01
     depth_rate_per_sec: float = 20.0
-    n_levels: int = 10
-    level_qty_base: float = 1.0
-    trade_qty_mean_base: float = 0.3
+    n_levels: int = 20
+    level_gap_ticks: int = 1
+    trade_reach_quote: float = 0.03
+    trade_size_min_base: float = 0.2
+    trade_size_tail_alpha: float = 1.5
     feed_latency_ns: int = 500_000
     feed_jitter_mean_ns: int = 200_000
 
@@ -85,6 +96,20 @@ def compose_stream(
     return generate_stream(buy_secs, sell_secs, duration_secs=duration_secs, rng=rng, market=market)
 
 
+def profile_of(m: SyntheticMarket) -> DepthProfile:
+    """The market's resting size per level (index 0 = the touch)."""
+    if m.level_gap_ticks < 1:
+        raise ValueError(f"level_gap_ticks must be >= 1, was {m.level_gap_ticks!r}")
+    return depth_profile(
+        n_levels=m.n_levels,
+        gap_quote=m.level_gap_ticks * m.tick_size,
+        k_per_quote=1.0 / m.trade_reach_quote,
+        size_min_base=m.trade_size_min_base,
+        tail_alpha=m.trade_size_tail_alpha,
+        lot_base=m.lot_size,
+    )
+
+
 def generate_stream(
     buy_secs: np.ndarray,
     sell_secs: np.ndarray,
@@ -93,13 +118,16 @@ def generate_stream(
     rng: np.random.Generator,
     market: SyntheticMarket | None = None,
 ) -> np.ndarray:
-    """Event array (EVENT_DTYPE) with trades at ``buy_secs``/``sell_secs`` (seconds from start)."""
+    """Event array (EVENT_DTYPE) with sweeps at ``buy_secs``/``sell_secs`` (seconds from start)."""
     m = market or SyntheticMarket()
     buy_secs = np.asarray(buy_secs, dtype=np.float64)
     sell_secs = np.asarray(sell_secs, dtype=np.float64)
     for name, arr in (("buy_secs", buy_secs), ("sell_secs", sell_secs)):
         if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0.0):
             raise ValueError(f"{name} must be a 1-D array of finite non-negative seconds")
+    profile = profile_of(m)
+    gap = m.level_gap_ticks
+    n_lv = m.n_levels
     depth_secs = poisson_arrivals(m.depth_rate_per_sec, duration_secs, rng)
     times = np.concatenate([depth_secs, buy_secs, sell_secs])
     kinds = np.concatenate(
@@ -113,42 +141,51 @@ def generate_stream(
     times = times[order]
     kinds = kinds[order]
     n_k = times.size
+    is_trade = kinds > 0
+    trade_k = np.flatnonzero(is_trade)
 
-    # best bid in ticks follows the scaled Brownian mid; the ask is one tick above
+    # best bid (in level-grid units) follows the scaled Brownian mid; the ask is one level above
     dt = np.diff(times, prepend=0.0)
     walk = np.cumsum(rng.standard_normal(n_k) * np.sqrt(dt)) * (
-        m.sigma_quote_per_sqrt_sec / m.tick_size
+        m.sigma_quote_per_sqrt_sec / (m.tick_size * gap)
     )
     tick0 = int(np.floor(m.mid0_quote / m.tick_size + 0.5))
-    best_bid = tick0 + np.floor(walk).astype(np.int64)
-    prev_bid = np.concatenate([[tick0], best_bid[:-1]])
+    grid0 = tick0 // gap
+    best_bid = grid0 + np.floor(walk).astype(np.int64)
+    prev_bid = np.concatenate([[grid0], best_bid[:-1]])
     moves = np.abs(best_bid - prev_bid)
     lo = np.minimum(best_bid, prev_bid)
     up = best_bid > prev_bid
 
-    per_k = 2 * moves + 2
-    starts = np.concatenate([[0], np.cumsum(per_k)[:-1]]) + 2 * m.n_levels  # after the snapshot
-    n_rows = 2 * m.n_levels + int(per_k.sum())
+    sizes = pareto_sizes_base(
+        rng, trade_k.size, size_min_base=m.trade_size_min_base, tail_alpha=m.trade_size_tail_alpha
+    )
+    n_reached, print_level, print_qty = sweep(sizes, profile, m.lot_size)
+    rows_main = np.ones(n_k, dtype=np.int64)
+    rows_main[trade_k] = n_reached
+
+    per_k = 2 * moves + 2 * rows_main
+    starts = np.concatenate([[0], np.cumsum(per_k)[:-1]]) + 2 * n_lv  # after the snapshot
+    n_rows = 2 * n_lv + int(per_k.sum())
     out = np.zeros(n_rows, dtype=EVENT_DTYPE)
     ts = np.empty(n_rows, dtype=np.int64)
     kind = np.full(n_rows, EV_DEPTH, dtype=np.int32)
     side = np.empty(n_rows, dtype=np.int32)
-    tick = np.empty(n_rows, dtype=np.int64)
+    grid = np.empty(n_rows, dtype=np.int64)
     qty = np.empty(n_rows, dtype=np.float64)
 
-    def level_qty(size: int) -> np.ndarray:
-        raw = m.level_qty_base * rng.uniform(0.5, 1.5, size=size)
+    def noisy_level_qty(level: np.ndarray) -> np.ndarray:
+        raw = profile.level_qty_base[level] * rng.uniform(0.5, 1.5, size=level.size)
         return np.maximum(np.round(raw / m.lot_size), 1.0) * m.lot_size
 
     # initial snapshot at start
-    levels = np.arange(m.n_levels)
-    snap = slice(0, 2 * m.n_levels)
-    ts[snap] = m.start_ns
-    side[: m.n_levels] = SIDE_BID
-    tick[: m.n_levels] = tick0 - levels
-    side[m.n_levels : 2 * m.n_levels] = SIDE_ASK
-    tick[m.n_levels : 2 * m.n_levels] = tick0 + 1 + levels
-    qty[snap] = level_qty(2 * m.n_levels)
+    levels = np.arange(n_lv)
+    ts[: 2 * n_lv] = m.start_ns
+    side[:n_lv] = SIDE_BID
+    grid[:n_lv] = grid0 - levels
+    side[n_lv : 2 * n_lv] = SIDE_ASK
+    grid[n_lv : 2 * n_lv] = grid0 + 1 + levels
+    qty[: 2 * n_lv] = np.tile(profile.level_qty_base, 2)
 
     event_ns = m.start_ns + np.round(times * 1e9).astype(np.int64)
     # move rows: deletions of the side being crossed, then additions on the other side
@@ -163,40 +200,52 @@ def generate_stream(
         ts[add_rows] = event_ns[k_of]
         side[del_rows] = np.where(up[k_of], SIDE_ASK, SIDE_BID)
         side[add_rows] = np.where(up[k_of], SIDE_BID, SIDE_ASK)
-        tick[del_rows] = level
-        tick[add_rows] = level
+        grid[del_rows] = level
+        grid[add_rows] = level
         qty[del_rows] = 0.0
-        qty[add_rows] = level_qty(total_moves)
+        # an added level sits (distance from the new touch) levels deep
+        depth_in = np.where(up[k_of], moves[k_of] - 1 - j, j)
+        qty[add_rows] = profile.level_qty_base[np.minimum(depth_in, n_lv - 1)]
 
     main = starts + 2 * moves
-    refresh = main + 1
     ts[main] = event_ns
-    ts[refresh] = event_ns
-    is_trade = kinds > 0
-    trade_side = np.where(kinds == 1, SIDE_BUY, SIDE_SELL)
-    touched = np.where(kinds == 1, best_bid + 1, best_bid)  # a buy lifts the ask
-    offsets = rng.integers(0, m.n_levels, size=(2, n_k))
-    rand_side = np.where(rng.random(n_k) < 0.5, SIDE_BID, SIDE_ASK)
-    rand_tick = np.where(rand_side == SIDE_BID, best_bid - offsets[0], best_bid + 1 + offsets[0])
-    trade_qty = (
-        np.maximum(np.round(rng.exponential(m.trade_qty_mean_base, size=n_k) / m.lot_size), 1.0)
-        * m.lot_size
-    )
-    kind[main] = np.where(is_trade, EV_TRADE, EV_DEPTH)
-    side[main] = np.where(is_trade, trade_side, rand_side)
-    tick[main] = np.where(is_trade, touched, rand_tick)
-    qty[main] = np.where(is_trade, trade_qty, level_qty(n_k))
-    other_side = -rand_side
-    other_tick = np.where(other_side == SIDE_BID, best_bid - offsets[1], best_bid + 1 + offsets[1])
-    side[refresh] = np.where(is_trade, np.where(kinds == 1, SIDE_ASK, SIDE_BID), other_side)
-    tick[refresh] = np.where(is_trade, touched, other_tick)
-    qty[refresh] = level_qty(n_k)
+    ts[main + rows_main] = event_ns
+
+    # depth events: a random level of a random side, then one of the other side
+    dk = np.flatnonzero(~is_trade)
+    offsets = rng.integers(0, n_lv, size=(2, dk.size))
+    rand_side = np.where(rng.random(dk.size) < 0.5, SIDE_BID, SIDE_ASK)
+    bb = best_bid[dk]
+    side[main[dk]] = rand_side
+    grid[main[dk]] = np.where(rand_side == SIDE_BID, bb - offsets[0], bb + 1 + offsets[0])
+    qty[main[dk]] = noisy_level_qty(offsets[0])
+    other = -rand_side
+    side[main[dk] + 1] = other
+    grid[main[dk] + 1] = np.where(other == SIDE_BID, bb - offsets[1], bb + 1 + offsets[1])
+    qty[main[dk] + 1] = noisy_level_qty(offsets[1])
+
+    # sweeps: one print per level reached, outward from the touch, then the levels refill
+    k_of_print = np.repeat(trade_k, n_reached)
+    buy = kinds[k_of_print] == 1  # a buy lifts the asks
+    bb = best_bid[k_of_print]
+    print_rows = main[k_of_print] + print_level
+    refill_rows = print_rows + rows_main[k_of_print]
+    print_grid = np.where(buy, bb + 1 + print_level, bb - print_level)
+    ts[refill_rows] = event_ns[k_of_print]
+    kind[print_rows] = EV_TRADE
+    side[print_rows] = np.where(buy, SIDE_BUY, SIDE_SELL)
+    grid[print_rows] = print_grid
+    qty[print_rows] = print_qty
+    side[refill_rows] = np.where(buy, SIDE_ASK, SIDE_BID)
+    grid[refill_rows] = print_grid
+    qty[refill_rows] = profile.level_qty_base[print_level]
+    ts[print_rows] = event_ns[k_of_print]
 
     out["exch_ts_ns"] = ts
     jitter = rng.exponential(max(m.feed_jitter_mean_ns, 1), size=n_rows).astype(np.int64)
     out["local_ts_ns"] = np.maximum.accumulate(ts + m.feed_latency_ns + jitter)
     out["kind"] = kind
     out["side"] = side
-    out["price"] = tick * m.tick_size
+    out["price"] = (grid * gap) * m.tick_size
     out["qty"] = qty
     return out

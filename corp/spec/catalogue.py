@@ -81,6 +81,12 @@ def _l(path: str, unit: str, source: Source, freq: Frequency, risk: RiskLevel, m
     return Entry(path, unit, source, scope, freq, risk, meaning, bounds, kinds)
 
 
+def _k(path: str, unit: str, source: Source, freq: Frequency, risk: RiskLevel, meaning: str,
+       bounds: tuple[float, float] | None = None) -> Entry:  # fmt: skip
+    """A field of the ``synthetic`` market kind only."""
+    return Entry(path, unit, source, "offline", freq, risk, meaning, bounds, ("synthetic",))
+
+
 CATALOGUE: tuple[Entry, ...] = (
     # ---- pack metadata (identity, not hashed) ------------------------------------------------
     _l(
@@ -1167,9 +1173,55 @@ CATALOGUE: tuple[Entry, ...] = (
         "estimate",
         "daily",
         "P2",
-        "market trade arrivals of the synthetic market",
+        "market order arrivals of the synthetic market, both sides together",
         (1e-4, 10000.0),
         "offline",
+    ),
+    _k(
+        "market.book_levels",
+        "levels",
+        "default",
+        "per_release",
+        "P2",
+        "synthetic book levels a side (orders bigger than the whole side stop at the last)",
+        (1.0, 10000.0),
+    ),
+    _k(
+        "market.book_level_gap_ticks",
+        "ticks",
+        "default",
+        "per_release",
+        "P2",
+        "synthetic book: ticks between levels, and the touch spread",
+        (1.0, 100000.0),
+    ),
+    _k(
+        "market.trade_reach_bps",
+        "bps of base price",
+        "estimate",
+        "daily",
+        "P2",
+        "1/k of the synthetic fill intensity A exp(-k delta): depth is sized so an order reaches "
+        "delta beyond the touch with probability exp(-delta / reach)",
+        (1e-4, 1000.0),
+    ),
+    _k(
+        "market.trade_size_min_base",
+        "base",
+        "estimate",
+        "daily",
+        "P2",
+        "smallest synthetic market order (Pareto scale); the touch holds about this much",
+        (1e-12, 1e6),
+    ),
+    _k(
+        "market.trade_size_tail_alpha",
+        "exponent",
+        "estimate",
+        "daily",
+        "P2",
+        "Pareto tail index of synthetic market order sizes, P(S > s) = (s_min / s)^alpha",
+        (0.5, 10.0),
     ),
     _l(
         "market.seed",

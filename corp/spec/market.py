@@ -41,8 +41,16 @@ class MarketBase(BaseModel):
 
 
 class SyntheticMarket(MarketBase):
+    """Poisson market orders of Pareto size sweeping a book whose depth makes the reach of an
+    order decay like exp(-delta / trade_reach_bps): ``corp.market.synthetic`` explains it."""
+
     kind: Literal["synthetic"]
     trade_rate_per_sec: PosFloat
+    book_levels: PosInt
+    book_level_gap_ticks: PosInt
+    trade_reach_bps: PosFloat
+    trade_size_min_base: PosFloat
+    trade_size_tail_alpha: PosFloat
 
 
 class ScenarioMarket(MarketBase):
