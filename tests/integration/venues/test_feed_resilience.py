@@ -205,6 +205,21 @@ def test_silent_peer_is_declared_dead_and_redialed() -> None:
     assert feed.reconnects >= 1
 
 
+def test_feed_declares_a_silent_peer_dead_itself_long_before_ccxt_keepalive_would() -> None:
+    async def scenario():
+        # ccxt's own ping-pong check would fire only after 2 x 5 s; the feed's watchdog at 0.5 s
+        async with live_feed(keepalive_ms=5_000.0, dead_peer_timeout_ms=500.0) as (sim, feed):
+            await admin(sim, "/fault", {"ws": {"blackhole": True}})
+            await until(lambda: feed.dead_peer_events >= 1, "feed watchdog fires", 3.0)
+            await until(lambda: feed.reconnects >= 1, "redial after dead peer", 3.0)
+            await admin(sim, "/fault", method="DELETE")
+            await until(lambda: feed.state == "live" and not feed.is_stale(), "live again")
+            return feed.last_error
+
+    last_error = asyncio.run(scenario())
+    assert "dead_peer_timeout_ms=500.0" in last_error
+
+
 def test_feed_gives_up_after_max_attempts_when_the_venue_is_gone() -> None:
     async def scenario():
         gone = BackoffConfig(initial_ms=5.0, max_ms=10.0, max_attempts=2)
