@@ -10,8 +10,17 @@ import pytest
 from corp.errors import FatalVenueError, TransientVenueError
 from corp.venues.base import OrderRequest
 from corp.venues.config import ThrottleConfig
-from corp.venues.okx_sim.server import SimConfig
-from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue
+from corp.venues.okx import OkxVenue
+from corp.venues.okx_sim.server import SimConfig, running_sim
+from tests.integration.venues.conftest import (
+    SPOT,
+    admin,
+    creds,
+    extra_venue,
+    sample,
+    sim_venue,
+    venue_config,
+)
 
 NO_RETRY = {"order_attempts": 1}
 
@@ -43,6 +52,29 @@ def test_rate_limit_429_with_code_50011_is_transient_and_counted_as_rate_limit()
 def test_server_error_is_transient_unavailable(status: int) -> None:
     err = fault_on_open_orders({"kind": "server_error", "status": status})
     assert isinstance(err, TransientVenueError)
+    assert err.kind == "unavailable"
+
+
+def test_gateway_timeout_504_is_transient_timeout_and_ambiguous() -> None:
+    err = fault_on_open_orders({"kind": "server_error", "status": 504})
+    assert isinstance(err, TransientVenueError)
+    assert (err.kind, err.ambiguous) == ("timeout", True)
+
+
+def test_refused_connection_is_transient_unavailable_not_an_empty_answer() -> None:
+    async def scenario() -> BaseException:
+        async with running_sim(SimConfig(seed=7, step_ms=0)) as sim:
+            venue = OkxVenue(venue_config(sim, order_attempts=1), creds("alice"))
+            await venue.load()
+        try:  # the simulator is gone: nothing listens on its port any more
+            await venue.open_orders(SPOT)
+        except TransientVenueError as exc:
+            return exc
+        finally:
+            await venue.close()
+        raise AssertionError("open_orders succeeded with no venue listening")
+
+    err = asyncio.run(scenario())
     assert err.kind == "unavailable"
 
 
