@@ -270,7 +270,7 @@ def test_reconnects_of_many_feeds_are_spread_not_synchronized() -> None:
 def test_top_of_book_channels_books5_and_bbo_tbt_feed_a_sound_book() -> None:
     async def scenario(depth: int):
         async with live_feed(book_depth=depth) as (_, feed):
-            await asyncio.sleep(0.1)
+            await until(lambda: len(feed.book.bids) == depth, f"{depth} bid levels")
             return feed.channel, feed.book
 
     for depth, channel in ((5, "books5"), (1, "bbo-tbt")):
