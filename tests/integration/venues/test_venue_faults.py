@@ -91,6 +91,18 @@ def test_empty_200_is_never_read_as_no_open_orders() -> None:
     assert err.kind == "malformed"
 
 
+@pytest.mark.parametrize("kind", ["html_200", "empty_200"])
+def test_html_or_empty_200_on_an_order_lookup_is_never_read_as_order_unknown(kind: str) -> None:
+    async def scenario():
+        async with sim_venue(**NO_RETRY) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "look1"))
+            await admin(sim, "/fault", {"rest": {"kind": kind, "path_contains": "trade/order"}})
+            with pytest.raises(TransientVenueError, match="kind=malformed"):
+                await venue.order(SPOT, "look1")  # None would mean "never arrived: resubmit"
+
+    asyncio.run(scenario())
+
+
 def test_maintenance_code_50001_is_transient_unavailable() -> None:
     err = fault_on_open_orders({"kind": "maintenance"})
     assert isinstance(err, TransientVenueError)
