@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from statistics import quantiles
 
@@ -22,6 +20,7 @@ import aiohttp
 from corp.venues.config import OkxCredentials, VenueConfig
 from corp.venues.okx import make_exchange
 from corp.venues.okx_sim.exchange import SimExchange
+from corp.venues.okx_sim.process import standalone_sim
 
 SPOT = "BTC/USDT"
 
@@ -166,34 +165,14 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "corp.venues.okx_sim",
-            "--port",
-            "0",
-            "--step-ms",
-            "0",
-            "--seed",
-            "1",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        rest = line.split("rest=")[1].split()[0]
-        ws = line.split("ws=")[1].split()[0]
-        config = VenueConfig(mode="okx_demo_sim", rest_url=rest, ws_url=ws, timeout_ms=5_000)
+    with standalone_sim("--step-ms", "0", "--seed", "1") as sim:
+        config = VenueConfig(
+            mode="okx_demo_sim", rest_url=sim.rest_url, ws_url=sim.ws_url, timeout_ms=5_000
+        )
         engine = engine_throughput(args.orders * 5)
-        raw = asyncio.run(raw_throughput(rest, args.orders, args.clients))
+        raw = asyncio.run(raw_throughput(sim.rest_url, args.orders, args.clients))
         via_ccxt = asyncio.run(ccxt_throughput(config, args.orders, args.clients))
-        lat = asyncio.run(latencies(rest, config, args.orders // 2))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+        lat = asyncio.run(latencies(sim.rest_url, config, args.orders // 2))
     print(f"simulator order throughput ({args.orders} orders, {args.clients} concurrent clients)")
     print(
         f"  matching engine direct (baseline)   {engine:10.0f} ops/s   (place+cancel, no network)"

@@ -214,22 +214,6 @@ def _batch_code(rows: list[dict[str, str]]) -> tuple[str, str]:
     return "2", "Bulk operation partially succeeded"
 
 
-async def post_order(state: SimState, request: web.Request) -> web.Response:
-    body = await _json_body(request)
-    row = _place(state, request[ACCOUNT], body)
-    code, msg = _batch_code([row])
-    return envelope([row], code, msg)
-
-
-async def batch_orders(state: SimState, request: web.Request) -> web.Response:
-    body = await _json_body(request)
-    if not isinstance(body, list) or not body or len(body) > 20:
-        raise _BadRequest("batch-orders body must be an array of 1-20 orders")
-    rows = [_place(state, request[ACCOUNT], item) for item in body]
-    code, msg = _batch_code(rows)
-    return envelope(rows, code, msg)
-
-
 def _cancel(state: SimState, account: str, row: Any) -> dict[str, str]:
     if not isinstance(row, dict):
         return {"ordId": "", "clOrdId": "", "sCode": "51000", "sMsg": "cancel must be an object"}
@@ -244,19 +228,40 @@ def _cancel(state: SimState, account: str, row: Any) -> dict[str, str]:
     }
 
 
-async def cancel_order(state: SimState, request: web.Request) -> web.Response:
-    row = _cancel(state, request[ACCOUNT], await _json_body(request))
-    code, msg = _batch_code([row])
-    return envelope([row], code, msg)
+Row = Callable[["SimState", str, Any], dict[str, str]]
 
 
-async def cancel_batch(state: SimState, request: web.Request) -> web.Response:
-    body = await _json_body(request)
-    if not isinstance(body, list) or not body or len(body) > 20:
-        raise _BadRequest("cancel-batch-orders body must be an array of 1-20 cancels")
-    rows = [_cancel(state, request[ACCOUNT], item) for item in body]
-    code, msg = _batch_code(rows)
-    return envelope(rows, code, msg)
+def _single(row_fn: Row) -> Callable[[SimState, web.Request], Awaitable[web.Response]]:
+    """A handler taking one JSON object (trade/order, trade/cancel-order)."""
+
+    async def handler(state: SimState, request: web.Request) -> web.Response:
+        row = row_fn(state, request[ACCOUNT], await _json_body(request))
+        code, msg = _batch_code([row])
+        return envelope([row], code, msg)
+
+    return handler
+
+
+def _batch(row_fn: Row, what: str) -> Callable[[SimState, web.Request], Awaitable[web.Response]]:
+    """A handler taking an array of 1-20 JSON objects (OKX's batch endpoints)."""
+
+    async def handler(state: SimState, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        if not isinstance(body, list) or not body or len(body) > 20:
+            raise _BadRequest(
+                f"{request.path.rsplit('/', 1)[-1]} body must be an array of 1-20 {what}"
+            )
+        rows = [row_fn(state, request[ACCOUNT], item) for item in body]
+        code, msg = _batch_code(rows)
+        return envelope(rows, code, msg)
+
+    return handler
+
+
+post_order = _single(_place)
+batch_orders = _batch(_place, "orders")
+cancel_order = _single(_cancel)
+cancel_batch = _batch(_cancel, "cancels")
 
 
 async def orders_pending(state: SimState, request: web.Request) -> web.Response:

@@ -51,6 +51,12 @@ class WsHub:
         self._flush_scheduled = False
         self._next_conn = 1
         self.messages_sent = 0
+        self.accepted_secs: list[float] = []
+        """Event-loop time of every accepted connection (reconnect gaps, storm detection)."""
+        self.dropped_secs: list[float] = []
+        """Event-loop time of every ``drop_all``."""
+        self.book_snapshots = 0
+        """``books`` subscriptions answered with a full snapshot (a re-sync shows up here)."""
         state.exchange.listeners.append(self.on_event)
 
     # --- connection lifecycle ------------------------------------------------------------
@@ -58,6 +64,7 @@ class WsHub:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1 << 20)
         await ws.prepare(request)
+        self.accepted_secs.append(asyncio.get_running_loop().time())
         conn = Conn(ws, request, private=request.path.endswith("/private"))
         conn.conn_id = f"c{self._next_conn}"
         self._next_conn += 1
@@ -104,6 +111,7 @@ class WsHub:
     async def drop_all(self) -> int:
         """Abort every connection at the TCP level (the client sees an abnormal closure)."""
         conns = list(self.conns)
+        self.dropped_secs.append(asyncio.get_running_loop().time())
         for conn in conns:
             transport = conn.request.transport
             if transport is not None:
@@ -180,6 +188,7 @@ class WsHub:
     def _initial_push(self, conn: Conn, channel: str, inst_id: str) -> None:
         ex = self.state.exchange
         if channel == "books":
+            self.book_snapshots += 1
             snap = ex.snapshot(inst_id, 400)
             self.send(
                 conn,

@@ -103,9 +103,8 @@ async def until(condition: Callable[[], object], what: str, timeout_secs: float 
 
 async def until_subscribed(sim: RunningSim, channel: str, timeout_secs: float = 5.0) -> None:
     """Wait until some WebSocket connection of the simulator is subscribed to ``channel``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_secs
-    while not any(key[0] == channel for c in sim.state.hub.conns for key in c.subs):
-        if loop.time() > deadline:
-            raise AssertionError(f"no subscription to {channel!r} within {timeout_secs} s")
-        await asyncio.sleep(0.01)
+    await until(
+        lambda: any(key[0] == channel for c in sim.state.hub.conns for key in c.subs),
+        f"a subscription to {channel!r}",
+        timeout_secs,
+    )

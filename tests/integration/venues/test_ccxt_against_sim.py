@@ -134,6 +134,31 @@ def test_ccxt_cancel_orders_cancels_a_batch() -> None:
     assert asyncio.run(scenario()) == []
 
 
+def test_partially_failed_batch_raises_nothing_and_marks_only_the_failed_leg_rejected() -> None:
+    def leg(side: str, amount: float, price: float, cid: str) -> dict:
+        params = {"clientOrderId": cid, "postOnly": True}
+        return {
+            "symbol": SPOT,
+            "type": "limit",
+            "side": side,
+            "amount": amount,
+            "price": price,
+            "params": params,
+        }
+
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            legs = [leg("buy", 0.01, 29_000.0, "bat1"), leg("sell", 500.0, 31_000.0, "bat2")]
+            orders = await venue.exchange.create_orders(legs)
+            return orders, sim.state.exchange.open_orders("alice"), sim.state.exchange.refused
+
+    orders, live, refused = asyncio.run(scenario())  # OKX answers code "2": ccxt does not raise
+    assert (orders[1]["clientOrderId"], orders[1]["status"]) == ("bat2", "rejected")
+    assert orders[0]["id"] == str(live[0].ord_id)
+    assert [o.cl_ord_id for o in live] == ["bat1"]
+    assert refused == [("alice", "bat2", "51008")]  # 500 BTC: more than the account holds
+
+
 def test_balance_shows_funds_frozen_by_a_resting_buy() -> None:
     async def scenario():
         async with sim_venue() as (_, venue):

@@ -56,22 +56,32 @@ def test_live_feed_delivers_a_sound_book_and_is_not_stale() -> None:
 
 
 def test_dropped_connections_are_redialed_with_growing_jittered_capped_delays() -> None:
+    growing = BackoffConfig(initial_ms=10.0, multiplier=4.0, max_ms=160.0, jitter_pct=25.0)
+
     async def scenario():
-        async with live_feed() as (sim, feed):
+        async with live_feed(backoff=growing) as (sim, feed):
             for n in range(1, 5):
                 await admin(sim, "/ws/drop")
                 await until(
                     lambda n=n: feed.reconnects >= n and feed.state == "live", f"reconnect {n}"
                 )
-            return feed.delays_ms, feed.book, metric(feed, "corp_feed_reconnects_total")
+            hub = sim.state.hub
+            gaps_ms = [
+                (accepted - dropped) * 1000.0
+                for dropped, accepted in zip(hub.dropped_secs, hub.accepted_secs[1:], strict=True)
+            ]
+            return feed.delays_ms, gaps_ms, feed.book, metric(feed, "corp_feed_reconnects_total")
 
-    delays, book, reconnects = asyncio.run(scenario())
-    # policy: 20 ms doubling, cap 80 ms, ±25 % jitter
-    assert len(delays) == 4
-    assert 15.0 <= delays[0] <= 25.0
-    assert 30.0 <= delays[1] <= 50.0
-    assert all(d <= 100.0 for d in delays)
-    assert delays[3] >= 60.0
+    delays, gaps_ms, book, reconnects = asyncio.run(scenario())
+    # the policy: 10 ms x4 per failure, capped at 160 ms, +-25 % jitter
+    assert len(delays) == len(gaps_ms) == 4  # one redial per drop: no storm
+    for delay, nominal in zip(delays, [10.0, 40.0, 160.0, 160.0], strict=True):
+        assert nominal * 0.75 <= delay <= nominal * 1.25
+    assert delays[2] != delays[3]  # capped, yet jittered
+    # what the venue saw: each redial came no sooner than the delay the feed chose ...
+    assert all(gap >= delay for gap, delay in zip(gaps_ms, delays, strict=True))
+    # ... so the observed gaps grow: the third waited >= 120 ms, the first chose <= 12.5 ms
+    assert gaps_ms[2] > gaps_ms[0]
     assert reconnects == 4.0
     assert book.bids[0][0] < book.asks[0][0]
 
@@ -98,14 +108,33 @@ def test_after_a_drop_the_book_is_rebuilt_and_tracks_the_venue_again() -> None:
 
 def test_sequence_gap_triggers_a_fresh_snapshot_without_reconnecting() -> None:
     async def scenario():
-        async with live_feed() as (sim, feed):
+        async with live_feed(step_ms=0) as (sim, feed):  # the book moves only when we step it
+            hub = sim.state.hub
+            snapshots_before, connections_before = hub.book_snapshots, len(hub.accepted_secs)
             await admin(sim, "/fault", {"gap": {"instId": "BTC-USDT", "skip": 5}})
+            await admin(sim, "/price", {"move_pct": 0.5, "over_secs": 0.0})  # the gapped update
             await until(lambda: feed.resyncs >= 1 and feed.state == "live", "resync after gap")
-            return feed, metric(feed, "corp_feed_resyncs_total", reason="sequence_gap")
 
-    feed, gap_resyncs = asyncio.run(scenario())
+            def top(side: str) -> float:
+                return float(sim.state.exchange.snapshot("BTC-USDT", 1)[side][0][0])
+
+            await until(
+                lambda: feed.book.bids[0][0] == top("bids") and feed.book.asks[0][0] == top("asks"),
+                "feed top of book equals the venue's",
+            )
+            return (
+                feed,
+                metric(feed, "corp_feed_resyncs_total", reason="sequence_gap"),
+                hub.book_snapshots - snapshots_before,
+                len(hub.accepted_secs) - connections_before,
+            )
+
+    feed, gap_resyncs, new_snapshots, new_connections = asyncio.run(scenario())
     assert gap_resyncs >= 1.0
+    assert new_snapshots >= 1  # the venue was asked for, and sent, a fresh snapshot ...
+    assert new_connections == 0  # ... on the same socket
     assert feed.reconnects == 0
+    assert feed.book.mid > 30_000.0 * 1.004  # the book after the gap is the moved one
 
 
 def test_nan_bearing_update_is_rejected_counted_and_the_book_resynced() -> None:
@@ -176,6 +205,21 @@ def test_silent_peer_is_declared_dead_and_redialed() -> None:
     assert feed.reconnects >= 1
 
 
+def test_feed_declares_a_silent_peer_dead_itself_long_before_ccxt_keepalive_would() -> None:
+    async def scenario():
+        # ccxt's own ping-pong check would fire only after 2 x 5 s; the feed's watchdog at 0.5 s
+        async with live_feed(keepalive_ms=5_000.0, dead_peer_timeout_ms=500.0) as (sim, feed):
+            await admin(sim, "/fault", {"ws": {"blackhole": True}})
+            await until(lambda: feed.dead_peer_events >= 1, "feed watchdog fires", 3.0)
+            await until(lambda: feed.reconnects >= 1, "redial after dead peer", 3.0)
+            await admin(sim, "/fault", method="DELETE")
+            await until(lambda: feed.state == "live" and not feed.is_stale(), "live again")
+            return feed.last_error
+
+    last_error = asyncio.run(scenario())
+    assert "dead_peer_timeout_ms=500.0" in last_error
+
+
 def test_feed_gives_up_after_max_attempts_when_the_venue_is_gone() -> None:
     async def scenario():
         gone = BackoffConfig(initial_ms=5.0, max_ms=10.0, max_attempts=2)
@@ -226,7 +270,7 @@ def test_reconnects_of_many_feeds_are_spread_not_synchronized() -> None:
 def test_top_of_book_channels_books5_and_bbo_tbt_feed_a_sound_book() -> None:
     async def scenario(depth: int):
         async with live_feed(book_depth=depth) as (_, feed):
-            await asyncio.sleep(0.1)
+            await until(lambda: len(feed.book.bids) == depth, f"{depth} bid levels")
             return feed.channel, feed.book
 
     for depth, channel in ((5, "books5"), (1, "bbo-tbt")):

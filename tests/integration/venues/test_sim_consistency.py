@@ -4,6 +4,7 @@ matched on both sides, quantity and money conserved."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import defaultdict
 from decimal import Decimal
@@ -48,18 +49,14 @@ def test_concurrent_clients_with_background_flow_keep_the_venue_consistent() -> 
             for name in names:
                 sim.state.exchange.account(name)
             totals_before = sim.state.exchange.audit()["totals"]
-            venues = [extra_venue(sim, name) for name in names]
-            entered = [await v.__aenter__() for v in venues]
-            try:
+            async with contextlib.AsyncExitStack() as stack:  # every venue closed, even on failure
+                entered = [await stack.enter_async_context(extra_venue(sim, n)) for n in names]
                 placed = await asyncio.gather(
                     *(
                         trade_randomly(v, n, s)
                         for s, (v, n) in enumerate(zip(entered, names, strict=True))
                     )
                 )
-            finally:
-                for v in venues:
-                    await v.__aexit__(None, None, None)
             await admin(sim, "/step", {"secs": 1.0})
             return sim.state.exchange, totals_before, placed
 

@@ -1,46 +1,30 @@
-"""``python -m corp.venues.okx_sim`` runs as its own process and answers on loopback."""
+"""``python -m corp.venues.okx_sim`` runs as its own process, answers on loopback, stops cleanly."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import signal
 import urllib.request
 
+import pytest
 
-def test_standalone_simulator_serves_instruments_and_admin_state() -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "corp.venues.okx_sim",
-            "--port",
-            "0",
-            "--seed",
-            "3",
-            "--step-ms",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("okx_sim listening"), line + proc.stderr.read()
-        rest = line.split("rest=")[1].split()[0]
-        with urllib.request.urlopen(
-            f"{rest}/api/v5/public/instruments?instType=SWAP", timeout=5
-        ) as r:
-            instruments = json.load(r)
-        with urllib.request.urlopen(f"{rest}/admin/state", timeout=5) as r:
-            state = json.load(r)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
-        proc.stderr.close()
-    assert instruments["code"] == "0"
+from corp.venues.okx_sim.process import standalone_sim
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return json.load(answer)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_standalone_simulator_serves_and_exits_cleanly_on_signal(
+    stop_signal: signal.Signals,
+) -> None:
+    with standalone_sim("--seed", "1", stop_signal=stop_signal) as sim:  # background flow on
+        instruments = get_json(f"{sim.rest_url}/api/v5/public/instruments?instType=SWAP")
+        ticker = get_json(f"{sim.rest_url}/api/v5/market/ticker?instId=BTC-USDT")
+        state = get_json(f"{sim.admin_url}/state")
     assert [row["instId"] for row in instruments["data"]] == ["BTC-USDT-SWAP"]
+    assert float(ticker["data"][0]["bidPx"]) < float(ticker["data"][0]["askPx"])
     assert state["problems"] == []
-    assert proc.returncode == 0
+    assert (sim.returncode, sim.stderr) == (0, "")  # no traceback on the way out

@@ -10,8 +10,17 @@ import pytest
 from corp.errors import FatalVenueError, TransientVenueError
 from corp.venues.base import OrderRequest
 from corp.venues.config import ThrottleConfig
-from corp.venues.okx_sim.server import SimConfig
-from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue
+from corp.venues.okx import OkxVenue
+from corp.venues.okx_sim.server import SimConfig, running_sim
+from tests.integration.venues.conftest import (
+    SPOT,
+    admin,
+    creds,
+    extra_venue,
+    sample,
+    sim_venue,
+    venue_config,
+)
 
 NO_RETRY = {"order_attempts": 1}
 
@@ -46,6 +55,29 @@ def test_server_error_is_transient_unavailable(status: int) -> None:
     assert err.kind == "unavailable"
 
 
+def test_gateway_timeout_504_is_transient_timeout_and_ambiguous() -> None:
+    err = fault_on_open_orders({"kind": "server_error", "status": 504})
+    assert isinstance(err, TransientVenueError)
+    assert (err.kind, err.ambiguous) == ("timeout", True)
+
+
+def test_refused_connection_is_transient_unavailable_not_an_empty_answer() -> None:
+    async def scenario() -> BaseException:
+        async with running_sim(SimConfig(seed=7, step_ms=0)) as sim:
+            venue = OkxVenue(venue_config(sim, order_attempts=1), creds("alice"))
+            await venue.load()
+        try:  # the simulator is gone: nothing listens on its port any more
+            await venue.open_orders(SPOT)
+        except TransientVenueError as exc:
+            return exc
+        finally:
+            await venue.close()
+        raise AssertionError("open_orders succeeded with no venue listening")
+
+    err = asyncio.run(scenario())
+    assert err.kind == "unavailable"
+
+
 def test_html_200_is_never_read_as_no_open_orders() -> None:
     err = fault_on_open_orders({"kind": "html_200"})
     assert isinstance(err, TransientVenueError)
@@ -57,6 +89,18 @@ def test_empty_200_is_never_read_as_no_open_orders() -> None:
     err = fault_on_open_orders({"kind": "empty_200"})
     assert isinstance(err, TransientVenueError)
     assert err.kind == "malformed"
+
+
+@pytest.mark.parametrize("kind", ["html_200", "empty_200"])
+def test_html_or_empty_200_on_an_order_lookup_is_never_read_as_order_unknown(kind: str) -> None:
+    async def scenario():
+        async with sim_venue(**NO_RETRY) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "look1"))
+            await admin(sim, "/fault", {"rest": {"kind": kind, "path_contains": "trade/order"}})
+            with pytest.raises(TransientVenueError, match="kind=malformed"):
+                await venue.order(SPOT, "look1")  # None would mean "never arrived: resubmit"
+
+    asyncio.run(scenario())
 
 
 def test_maintenance_code_50001_is_transient_unavailable() -> None:
@@ -147,18 +191,20 @@ def test_partial_fill_fault_leaves_resting_orders_partially_filled_and_counts_th
 
 def test_client_throttle_keeps_a_burst_under_the_venues_rate_limit() -> None:
     async def scenario(rate_per_sec: float) -> tuple[int, float]:
-        sim_config = SimConfig(seed=7, step_ms=0, account_rate_per_sec=20.0, account_burst=5)
-        throttle = ThrottleConfig(rate_per_sec=rate_per_sec, burst=5)
+        sim_config = SimConfig(seed=7, step_ms=0, account_rate_per_sec=10.0, account_burst=3)
+        throttle = ThrottleConfig(rate_per_sec=rate_per_sec, burst=3)
         async with sim_venue(sim_config=sim_config, throttle=throttle, order_attempts=1) as (_, v):
             refused = 0
-            for i in range(15):
+            for i in range(8):
                 try:
                     await v.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.001, f"thr{i}"))
                 except TransientVenueError:
                     refused += 1
             return refused, sample(v, "corp_venue_rate_limits_total", op="create_order")
 
-    assert asyncio.run(scenario(15.0)) == (0, 0.0)
+    # 8/s under the venue's 10/s never trips it, however slow the machine
+    assert asyncio.run(scenario(8.0)) == (0, 0.0)
+    # unthrottled, 8 orders would have to take > 0.5 s to stay under 3 + 10/s
     refused, limited = asyncio.run(scenario(10_000.0))
     assert refused > 0
     assert limited == float(refused)

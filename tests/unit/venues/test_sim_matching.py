@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corp.venues.okx_sim.book import Order
 from corp.venues.okx_sim.exchange import SimExchange
 
 
@@ -160,3 +161,53 @@ def test_swap_pnl_is_conserved_even_when_one_side_of_the_book_is_swept() -> None
     marked = audit["totals"]["USDT"] + audit["unrealized_quote"]["USDT"]
     assert abs(marked - start) < Decimal("1e-6")
     assert audit["unrealized_quote"]["USDT"] != 0
+
+
+def reference_match(resting: list, taker_account: str, side: str, px: int, lots: int) -> list:
+    """Plain price-time priority: best price first, then arrival; skip own orders."""
+    opposite = [o for o in resting if o.side != side and o.account != taker_account]
+    if side == "buy":
+        eligible = sorted((o for o in opposite if o.px_ticks <= px), key=lambda o: o.px_ticks)
+    else:
+        eligible = sorted((o for o in opposite if o.px_ticks >= px), key=lambda o: -o.px_ticks)
+    out = []
+    for maker in eligible:  # sorted() is stable: arrival order survives within a price
+        if lots == 0:
+            break
+        take = min(lots, maker.remaining_lots)
+        out.append((maker.ord_id, maker.px_ticks, take))
+        lots -= take
+    return out
+
+
+resting_orders = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c"]),
+        st.sampled_from(["buy", "sell"]),
+        st.integers(299_990, 300_010),
+        st.integers(1, 50),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    resting_orders,
+    st.sampled_from(["a", "t"]),
+    st.sampled_from(["buy", "sell"]),
+    st.integers(299_985, 300_015),
+    st.integers(1, 400),
+)
+def test_matching_agrees_with_a_plain_price_time_priority_reference(
+    rest, taker_account, side, px_ticks, lots
+) -> None:
+    ex = make()
+    book = ex.books["BTC-USDT"]
+    for acct, s, ticks, sz in rest:
+        if not book.crosses(s, ticks):  # keep the starting book uncrossed, as a venue's is
+            ex.place(acct, limit(s, str(Decimal(ticks) / 10), str(Decimal(sz) / 10_000)))
+    resting = sorted(book.resting(), key=lambda o: o.ord_id)
+    taker = Order(0, "tk", taker_account, "BTC-USDT", side, "limit", px_ticks, lots, 0, 0)
+    got = [(m.maker.ord_id, m.px_ticks, m.lots) for m in book.match(taker)]
+    assert got == reference_match(resting, taker_account, side, px_ticks, lots)
