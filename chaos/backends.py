@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import warnings
 from abc import ABC, abstractmethod
@@ -258,8 +259,17 @@ def prometheus_config(
 
 
 def _http_ok(url: str) -> bool:
-    with urllib.request.urlopen(url, timeout=1.0) as resp:
-        return 200 <= resp.status < 300
+    """True when ``url`` answers 2xx; a 4xx/5xx (Prometheus' 503 while it starts) is "not yet".
+
+    urlopen raises HTTPError for those, and the error *is* the open response: it must be closed
+    here, or its socket is garbage-collected unclosed (a ResourceWarning under ``-W error``).
+    """
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as resp:
+            return 200 <= resp.status < 300
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return False
 
 
 # --------------------------------------------------------------------------------------- local

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Protocol
@@ -205,6 +206,8 @@ def _judge_alert(
         with urllib.request.urlopen(url, timeout=5) as resp:
             payload = json.load(resp)
     except Exception as exc:  # the verdict must say why it could not look
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # the error is the open response: close its socket
         return CriterionResult(
             index=index, type=crit.type, passed=False,
             reason=f"could not query Prometheus for {crit.alert}: {type(exc).__name__}: {exc}",

@@ -95,7 +95,8 @@ def _http_get(url: str, timeout_s: float, method: str = "GET") -> tuple[int, byt
         with urllib.request.urlopen(request, timeout=timeout_s) as resp:
             return int(resp.status), resp.read()
     except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
+        with exc:  # the error is the open response: close its socket
+            return int(exc.code), exc.read()
 
 
 _SAMPLE = re.compile(

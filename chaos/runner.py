@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -158,9 +159,14 @@ def _http_call(step: HttpCall, env: Environment) -> None:
         method=step.method,
         headers={"Content-Type": "application/json", "User-Agent": "corp-chaos"},
     )
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        if not 200 <= resp.status < 300:
-            raise ChaosError(f"{step.method} {step.url} answered HTTP {resp.status}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        exc.close()  # the error is the open response: close its socket before it is collected
+        status = exc.code
+    if not 200 <= status < 300:
+        raise ChaosError(f"{step.method} {step.url} answered HTTP {status}")
 
 
 def _execute(step: Step, env: Environment, watch: _Watch) -> str:
