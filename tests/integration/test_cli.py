@@ -106,3 +106,24 @@ def test_a_missing_event_file_exits_2_with_one_line_naming_the_field(tmp_path: P
     assert lines[0] == "corp: invalid input data (1 problem)"
     assert lines[1].startswith(f"task.events_path: cannot read '{missing}'")
     assert len(lines) == 2
+
+
+def test_a_profile_with_broken_yaml_exits_2_with_file_line_and_column_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    extra = tmp_path / "extra" / "profile"
+    extra.mkdir(parents=True)
+    (extra / "bad.yaml").write_text(
+        "pack:\n  name: bad\n  version: [1, 2\nstrategy:\n  gamma: 0.1\n"
+    )
+    (extra / "dup.yaml").write_text("pack:\n  name: a\n  name: b\n")
+    out = corp(tmp_path, f"hydra.searchpath=[file://{tmp_path / 'extra'}]", "+profile=bad")
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "corp: invalid config (2 problems)",
+        "extra/profile/bad.yaml: line 4, column 9: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence at line 3, column 12)",
+        "extra/profile/dup.yaml: line 3, column 3: found duplicate key name "
+        "(while constructing a mapping at line 2, column 3)",
+    ]
+    assert not (tmp_path / "outputs").exists()
