@@ -24,8 +24,9 @@ from corp.market.scenarios import ScenarioParams, generate, params_from_spec
 from corp.market.types import EVENT_DTYPE
 from corp.spec.identity import pack_identity
 from corp.spec.run import RunSpec
+from corp.spec.task import CalibrateTask
 
-__all__ = ["CalibrateResult", "calibrate", "load_events"]
+__all__ = ["CalibrateResult", "calibrate", "load_events", "stress_streams"]
 
 
 @dataclass(frozen=True)
@@ -83,43 +84,56 @@ def _market_params(spec: RunSpec) -> ScenarioParams:
     return params
 
 
+def stress_streams(params: ScenarioParams, task: CalibrateTask) -> list[np.ndarray]:
+    """Seed 2.4's stress streams: the market layer's stream under each configured family, with the
+    window and intensities of ``task.stress_*`` (the window is cut at the end of the stream)."""
+    start_secs = task.stress_start_fraction * params.duration_secs
+    window = replace(
+        params,
+        sell_share=task.stress_sell_share,
+        intensity_multiplier=task.stress_intensity_multiplier,
+        spread_multiplier=task.stress_spread_multiplier,
+        depth_multiplier=task.stress_depth_multiplier,
+        event_start_secs=start_secs,
+        event_duration_secs=min(task.stress_duration_secs, params.duration_secs - start_secs),
+    )
+    return [generate(replace(window, stress=family)).events for family in task.stress_scenarios]
+
+
+def stress_description(task: CalibrateTask) -> str:
+    """How the stress streams were made, for the record's source line."""
+    return (
+        f"{', '.join(task.stress_scenarios)} (window {task.stress_duration_secs:g} s from "
+        f"{task.stress_start_fraction:.0%} of the stream, sell share {task.stress_sell_share:g}, "
+        f"intensity x{task.stress_intensity_multiplier:g}, spread "
+        f"x{task.stress_spread_multiplier:g}, depth x{task.stress_depth_multiplier:g})"
+    )
+
+
 def calibrate(
     spec: RunSpec, *, repo_root: Path, backtester: Backtester | None = None
 ) -> CalibrateResult:
     """Run the pipeline; 2.4/2.5 sweep ``backtester`` (default: the offline engine on ``spec``)."""
     task = spec.task
+    if not isinstance(task, CalibrateTask):
+        raise TypeError(f"calibrate needs a task=calibrate spec, got task={task.name}")
     why_none = "no backtester given"
     if backtester is None:
         backtester, why_none = engine_backtester_for(spec)
-    events_path = getattr(task, "events_path", None)
+    events_path = task.events_path
     if events_path:
         path = Path(events_path)
         events = load_events(path if path.is_absolute() else repo_root / path)
-        source = f"recorded events {events_path}"
+        source = f"recorded events {events_path}; 2.4 stress: the recorded stream itself"
         stress: list[np.ndarray] = []
     else:
         params = _market_params(spec)
         events = generate(params).events
-        source = f"market={spec.market.kind} (stress {params.stress}, seed {params.seed})"
-        stress = (
-            [
-                generate(
-                    replace(
-                        params,
-                        stress=s,
-                        sell_share=0.8,
-                        intensity_multiplier=3.0,
-                        spread_multiplier=5.0,
-                        depth_multiplier=0.2,
-                        event_start_secs=params.duration_secs / 2,
-                        event_duration_secs=min(60.0, params.duration_secs / 4),
-                    )
-                ).events
-                for s in ("flash_crash", "inventory_stress")
-            ]
-            if backtester is not None
-            else []
+        source = (
+            f"market={spec.market.kind} (stress {params.stress}, seed {params.seed}); "
+            f"2.4 stress: {stress_description(task)}"
         )
+        stress = stress_streams(params, task) if backtester is not None else []
     try:
         result = run_calibration(
             events,
@@ -128,8 +142,8 @@ def calibrate(
             backtester=backtester,
             no_backtester_reason=why_none,
             stress_events=stress,
-            inventory_candidates_lots=getattr(task, "inventory_candidates_lots", (1,)),
-            skew_candidates=getattr(task, "skew_candidates", (0.5,)),
+            inventory_candidates_lots=task.inventory_candidates_lots,
+            skew_candidates=task.skew_candidates,
         )
     except DataError as exc:  # name the input the estimators could not use
         where = f"task.events_path: {events_path!r}" if events_path else f"market ({source})"
@@ -137,7 +151,7 @@ def calibrate(
     changes = propose_changes(spec, result)
     ident = pack_identity(spec)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    results_dir = Path(getattr(task, "results_dir", "results"))
+    results_dir = Path(task.results_dir)
     base = results_dir if results_dir.is_absolute() else repo_root / results_dir
     run_dir = base / f"{stamp}-calibrate-{ident.sha256[:12]}"
     files = write_calibration_record(run_dir, result, changes, ident.line())

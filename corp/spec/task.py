@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from corp.spec.types import SPEC_MODEL_CONFIG, NonNegFloat, PackName, PosInt
+from corp.spec.types import (
+    SPEC_MODEL_CONFIG,
+    Fraction,
+    FractionOpen,
+    NonNegFloat,
+    PackName,
+    PosFloat,
+    PosInt,
+)
 
 __all__ = [
     "TASK_MODELS",
@@ -65,6 +73,20 @@ class CalibrateTask(BaseModel):
     results_dir: Annotated[str, Field(min_length=1)]
     inventory_candidates_lots: Annotated[list[PosInt], Field(min_length=1)]
     skew_candidates: Annotated[list[NonNegFloat], Field(min_length=1)]
+    # Seed 2.4's stress streams: the market layer's stream under each family, with this window.
+    # In config because the proposed limit is only as strong as the stress it survived: a reviewer
+    # of the record must see, and a pack owner must be able to harden, what was simulated.
+    stress_scenarios: Annotated[
+        list[Literal["volume_spike", "liquidity_drought", "inventory_stress", "flash_crash",
+                     "hawkes_drift"]],
+        Field(min_length=1),
+    ]  # fmt: skip
+    stress_start_fraction: FractionOpen
+    stress_duration_secs: PosFloat
+    stress_sell_share: Fraction
+    stress_intensity_multiplier: PosFloat
+    stress_spread_multiplier: PosFloat
+    stress_depth_multiplier: PosFloat
 
 
 TASK_MODELS = (RunTask, ValidateTask, ShowTask, PackTask, DocsTask, CalibrateTask)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corp.backtest.calibrate_task import calibrate, load_events
+from corp.backtest.calibrate_task import calibrate, load_events, stress_streams
 from corp.backtest.calibration import (
     BacktestOutcome,
     calibrate_gamma_bound,
@@ -25,7 +25,7 @@ from corp.backtest.calibration import (
 )
 from corp.backtest.calibration_run import propose_changes, run_calibration
 from corp.errors import DataError
-from corp.market.scenarios import ScenarioParams, generate
+from corp.market.scenarios import ScenarioParams, generate, params_from_spec
 from corp.market.types import EV_TRADE
 from corp.quant.hawkes_online import IntensityMonitor
 from corp.spec.catalogue import lookup
@@ -442,3 +442,33 @@ def test_a_recorded_file_too_short_to_fit_names_the_file_and_the_shortfall(
     )  # fmt: skip
     with pytest.raises(DataError, match=r"task\.events_path: '.*short\.npy': .*needs >= 3"):
         calibrate(spec, repo_root=tmp_path)
+
+
+def test_the_stress_window_comes_from_task_stress_and_is_cut_at_the_end_of_the_stream() -> None:
+    spec = spec_for(
+        "task=calibrate",
+        "market=hawkes_medium",
+        "task.stress_scenarios=[inventory_stress]",
+        "task.stress_sell_share=1.0",
+        "task.stress_start_fraction=0.75",
+        "task.stress_duration_secs=100000",
+    )
+    params = replace(params_from_spec(spec.market), duration_secs=400.0)
+    (stream,) = stress_streams(params, spec.task)
+    trades = stream[stream["kind"] == EV_TRADE]
+    t_secs = (trades["exch_ts_ns"] - params.start_ns) / 1e9
+    inside, before = trades[t_secs >= 300.0], trades[t_secs < 300.0]
+    assert inside.size > 20
+    assert np.unique(inside["side"]).size == 1  # every aggressor sells
+    assert np.unique(before["side"]).size == 2
+    assert t_secs.max() < 400.0  # a 100_000 s window ends with the stream, it does not extend it
+
+
+def test_an_unknown_stress_family_is_rejected_naming_the_field() -> None:
+    cfg = compose_config(["task=calibrate", "task.stress_scenarios=[meteor_strike]"])
+    checked = check_container(to_container(cfg))
+    assert checked.spec is None
+    assert checked.field_problems == (
+        "task.stress_scenarios.0: Input should be 'volume_spike', 'liquidity_drought', "
+        "'inventory_stress', 'flash_crash' or 'hawkes_drift' (got 'meteor_strike')",
+    )
