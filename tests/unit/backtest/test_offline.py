@@ -84,3 +84,22 @@ def test_run_task_refuses_a_live_mode_instead_of_backtesting_it() -> None:
     spec = _spec("mode=okx_demo_sim")
     with pytest.raises(SpecError, match=r"task=run: mode 'okx_demo_sim' runs in corp\.live"):
         run_task_offline(TaskInput(spec, report=None))  # type: ignore[arg-type]
+
+
+def test_the_warm_up_changes_no_result_and_is_reported_apart_from_compute(tmp_path: Path) -> None:
+    """The warm-up only compiles: the timed run's fills and PnL equal a direct engine run's."""
+    from corp.backtest.engine import run_backtest
+    from corp.backtest.offline import events_for_spec
+
+    spec = _spec("strategy=naive", "strategy.base_spread_bps=2.0")
+    run = run_offline_spec(
+        spec, results_dir=tmp_path, run_id="w", console=Console(file=io.StringIO(), width=120)
+    )
+    direct = run_backtest(events_for_spec(spec), param_vector(**pack_run_spec(spec)))
+    assert run.summary.fills_maker + run.summary.fills_taker == direct.n_fills > 0
+    final_mid = direct.extra["final_mid"]
+    pnl = direct.acct[t.A_CASH] + direct.acct[t.A_POSITION] * final_mid
+    assert run.summary.total_pnl_quote == pytest.approx(pnl - direct.params[t.P_INITIAL_CAPITAL])
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text())
+    assert manifest["startup_secs"] == run.summary.startup_secs > 0.0
+    assert manifest["compute_secs"] == run.summary.compute_secs > 0.0
