@@ -172,6 +172,8 @@ def run_task_offline(inp: TaskInput) -> TaskResult:
         inp.spec,
         results_dir=results_dir if results_dir.is_absolute() else REPO_ROOT / results_dir,
         identity=pack_identity(inp.spec),
+        policy=inp.report,
+        overrides=inp.overrides,
     )
 
 

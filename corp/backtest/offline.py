@@ -3,8 +3,9 @@
 ``run_offline_spec(spec)`` builds the event stream the spec's market describes, packs the spec
 into the engine's parameter vector (`corp.core.params.pack_run_spec`), runs the njit loop with a
 progress bar for long streams, prints the summary table and writes, under
-``results/<run_id>/``: the resolved spec, the pack identity, the summary, the fills and the
-downsampled records, and a manifest listing every file with its sha256.
+``results/<run_id>/``: the resolved spec, the pack identity, the policy report it ran under
+(warnings, waivers, the command-line overrides), the summary, the fills and the downsampled
+records, and a manifest listing every file with its sha256.
 """
 
 from __future__ import annotations
@@ -136,8 +137,14 @@ def run_offline_spec(
     run_id: str | None = None,
     console: Console | None = None,
     identity: Any = None,
+    policy: Any = None,
+    overrides: tuple[str, ...] = (),
 ) -> OfflineRun:
-    """Run ``spec`` offline and write ``results/<run_id>/``; return the summary and paths."""
+    """Run ``spec`` offline and write ``results/<run_id>/``; return the summary and paths.
+
+    ``policy`` (a `PolicyReport`) and ``overrides`` (the command line) are recorded as
+    ``policy.json`` so a run directory shows which warnings and waivers it ran under.
+    """
     console = console or Console()
     params = param_vector(**pack_run_spec(spec))
     table = _glft_table(spec, params)
@@ -173,6 +180,15 @@ def run_offline_spec(
                 "engine_sources_sha256": sources_digest(),
                 "params": params.tolist(),
             },
+        ),
+        **(
+            {}
+            if policy is None
+            else {
+                "policy.json": lambda p: _write_json(
+                    p, policy.to_dict() | {"overrides": list(overrides)}
+                )
+            }
         ),
         "fills.npy": lambda p: np.save(p, result.fills),
         "records.npy": lambda p: np.save(p, result.records),

@@ -127,3 +127,25 @@ def test_a_profile_with_broken_yaml_exits_2_with_file_line_and_column_not_a_trac
         "(while constructing a mapping at line 2, column 3)",
     ]
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_research_run_records_the_policy_warnings_it_ran_under_in_its_results(
+    tmp_path: Path,
+) -> None:
+    results = tmp_path / "results"
+    out = corp(
+        tmp_path, "strategy.gamma=5", "market.duration_secs=60", f"task.results_dir={results}"
+    )
+    assert out.returncode == 0, out.stderr
+    (run_dir,) = results.iterdir()
+    policy = json.loads((run_dir / "policy.json").read_text())
+    assert policy["stage"] == "research"
+    assert policy["overrides"][0] == "strategy.gamma=5"
+    (warning,) = policy["warnings"]
+    assert (warning["rule"], warning["path"], warning["enforced"]) == (
+        "as.gamma_bound",
+        "strategy.gamma",
+        False,
+    )
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert "policy.json" in {f["name"] for f in manifest["files"]}

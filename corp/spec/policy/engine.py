@@ -47,6 +47,15 @@ class Violation:
     enforced: bool = True
     """False when the pack's stage (research) downgraded an error to a report."""
 
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "path": self.path,
+            "severity": self.severity,
+            "enforced": self.enforced,
+            "message": self.message,
+        }
+
     def line(self) -> str:
         note = "" if self.enforced or self.severity == "warning" else ", not enforced in research"
         return f"{self.path}: {self.message} (rule {self.rule}{note})"
@@ -99,6 +108,16 @@ class PolicyReport:
             for v, w in self.waived
         ]
         return out
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: what a run directory records of the policy check that let it run."""
+        return {
+            "stage": self.stage,
+            "ok": self.ok,
+            "denied": [v.to_dict() for v in self.denied],
+            "warnings": [v.to_dict() for v in self.warnings],
+            "waived": [v.to_dict() | {"waiver": w.model_dump(mode="json")} for v, w in self.waived],
+        }
 
     def raise_if_denied(self) -> None:
         if self.denied:

@@ -58,6 +58,15 @@ def test_a_matching_waiver_moves_the_violation_to_waived_with_owner_and_reason(
     assert [v.rule for v, _ in report.waived] == ["as.gamma_bound"]
     assert "owner=alice" in report.lines()[0]
     assert report.lines()[0].startswith("WAIVED")
+    (recorded,) = report.to_dict()["waived"]  # what a run directory's policy.json keeps
+    assert recorded["rule"] == "as.gamma_bound"
+    assert recorded["waiver"] == {
+        "rule": "as.gamma_bound",
+        "path": "strategy.gamma",
+        "owner": "alice",
+        "reason": "stress test of a wide bound",
+        "expires": "2026-12-31",
+    }
 
 
 def test_a_waiver_for_another_path_does_not_apply(check: Callable[..., PolicyReport]) -> None:
