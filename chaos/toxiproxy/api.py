@@ -34,8 +34,10 @@ Handler = Callable[[web.Request, dict[str, str]], Awaitable[web.Response]]
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    body = json.dumps(data, separators=(",", ":"))
-    return web.Response(status=status, text=body, content_type="application/json")
+    """Go's server sets ``Content-Type: application/json`` verbatim; aiohttp's ``text=`` would add
+    ``; charset=utf-8``, so the body goes out as bytes with the header set by hand."""
+    body = json.dumps(data, separators=(",", ":")).encode()
+    return web.Response(status=status, body=body, headers={"Content-Type": "application/json"})
 
 
 def _proxy_list(proxies: list[Proxy]) -> list[dict[str, Any]] | None:
@@ -250,11 +252,9 @@ class ToxiproxyApi:
 
     # --- misc --------------------------------------------------------------------------------
     async def version(self, request: web.Request, params: dict[str, str]) -> web.Response:
-        return web.Response(
-            text=json.dumps({"version": TOXIPROXY_VERSION}) + "\n",
-            content_type="application/json",
-            charset="utf-8",
-        )
+        body = (json.dumps({"version": TOXIPROXY_VERSION}) + "\n").encode()
+        # v2.12 writes this exact header (no space before charset) on /version only
+        return web.Response(body=body, headers={"Content-Type": "application/json;charset=utf-8"})
 
     async def metrics(self, request: web.Request, params: dict[str, str]) -> web.Response:
         return web.Response(

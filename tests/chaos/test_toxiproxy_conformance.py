@@ -543,6 +543,16 @@ def test_unknown_path_is_404_and_wrong_method_is_405(backend: Backend) -> None:
     assert backend.delete("/version").status_code == 405
 
 
+def test_content_types_are_go_servers_exact_headers(backend: Backend) -> None:
+    """Clients that compare the header byte for byte (some proxies and API gateways do) see what
+    Toxiproxy's Go handlers set: bare JSON, JSON with charset on /version, plain text for errors."""
+    assert backend.get("/proxies").headers["Content-Type"] == "application/json"
+    assert backend.get("/version").headers["Content-Type"] == "application/json;charset=utf-8"
+    missing = backend.get("/proxies/nope")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
 def test_version_reports_a_2x_release(client: toxiproxy.Toxiproxy) -> None:
     version = json.loads(client.version())["version"]
     assert version.startswith("2.")
