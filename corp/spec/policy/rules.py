@@ -22,7 +22,7 @@ from corp.spec.policy.engine import Violation, rule
 from corp.spec.records import ChangeRecord, PolicyContext
 from corp.spec.risk import BREAKER_STATES
 from corp.spec.run import LAYERS, RunSpec
-from corp.spec.strategy import GlftStrategy, HawkesStrategy
+from corp.spec.strategy import GlftStrategy, HawkesAdaptiveStrategy, HawkesStrategy
 
 __all__ = [
     "MAX_CORE_CHANGES_PER_DAY",
@@ -180,6 +180,23 @@ def hawkes_near_critical(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]
             "strategy.alpha_per_sec",
             f"branching ratio alpha/beta = {_g(s.alpha_per_sec)}/{_g(s.beta_per_sec)} = {_g(n)} "
             f"> {_g(limit)}: near-critical clustering, estimates are fragile",
+        )
+
+
+@rule(
+    "hawkes.alarm_reachable",
+    "adaptive Hawkes: the online clamp sits above the branching alert, so the alert can fire",
+)
+def hawkes_alarm_reachable(spec: RunSpec, _: PolicyContext) -> Iterator[Violation]:
+    s = spec.strategy
+    alert = spec.runtime.alert_branching_ratio
+    if isinstance(s, HawkesAdaptiveStrategy) and s.max_branching_ratio <= alert:
+        yield _err(
+            "hawkes.alarm_reachable",
+            "strategy.max_branching_ratio",
+            f"{_g(s.max_branching_ratio)} <= runtime.alert_branching_ratio = {_g(alert)}: online "
+            "estimates are clamped at or below the alert level, so the near-critical alarm "
+            "(branching ratio > alert) can never fire",
         )
 
 

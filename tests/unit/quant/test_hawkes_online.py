@@ -68,6 +68,15 @@ def test_degraded_estimator_quotes_with_the_fixed_backup_parameters() -> None:
     assert seen_degraded
 
 
+def test_without_the_fallback_a_degraded_estimator_keeps_its_estimate() -> None:
+    times = hawkes.simulate(0.2, 0.97, 1.0, 4_000.0, seed=34)
+    cfg = OnlineHawkesConfig(learning_rate=1.0, window_events=1000, fallback_to_fixed=False)
+    est = OnlineHawkesEstimator(cfg, initial=(0.5, 0.1, 0.8))
+    degraded = [u for u in run(est, times) if u.degraded]
+    assert degraded
+    assert est.active_params() == (est.mu, est.alpha, est.beta) != (0.5, 0.1, 0.8)
+
+
 def test_updates_never_leave_the_configured_bounds() -> None:
     times = hawkes.simulate(0.2, 0.97, 1.0, 3_000.0, seed=35)
     cfg = OnlineHawkesConfig(
@@ -84,7 +93,7 @@ def test_updates_happen_every_update_interval_events() -> None:
     est = OnlineHawkesEstimator(OnlineHawkesConfig(update_interval_events=50), (0.5, 0.4, 0.8))
     updates = run(est, times)
     assert all(u.n_events % 50 == 0 for u in updates)
-    assert updates[0].n_events == 500  # the first full window
+    assert updates[0].n_events == OnlineHawkesConfig().window_events  # the first full window
 
 
 def test_stability_score_is_half_at_the_seed_cv_threshold() -> None:
@@ -140,3 +149,46 @@ def test_stationary_baseline_of_the_monitor_is_the_mean_intensity() -> None:
     mon = IntensityMonitor(0.5, 0.4, 0.8)
     assert mon.baseline[0] == pytest.approx(1.0)
     assert math.isfinite(mon.baseline[0])
+
+
+def test_a_hawkes_adaptive_spec_gives_the_estimator_its_settings_and_a_reachable_alarm() -> None:
+    from corp.spec.check import check_container
+    from corp.spec.compose import compose_config, to_container
+
+    checked = check_container(
+        to_container(
+            compose_config(
+                ["strategy=hawkes_adaptive", "strategy.learning_rate=0.1",
+                 "strategy.param_update_interval=40", "runtime.alert_branching_ratio=0.9"]
+            )
+        )
+    )  # fmt: skip
+    assert checked.spec is not None, checked.field_problems
+    cfg = OnlineHawkesConfig.from_run_spec(checked.spec)
+    assert (cfg.learning_rate, cfg.update_interval_events, cfg.branching_alarm) == (0.1, 40, 0.9)
+    assert cfg.fallback_to_fixed is True
+    assert cfg.max_branching_ratio > cfg.branching_alarm
+    # near-critical flow (n = 0.97) pushes the clamped estimate past the alarm: it fires
+    times = hawkes.simulate(0.5, 0.97, 1.0, 3_000.0, seed=5)
+    est = OnlineHawkesEstimator(cfg, initial=(0.5, 0.4, 1.0))
+    alarms = {a for t in times if (u := est.observe(float(t))) is not None for a in u.alarms}
+    assert AlarmKind.BRANCHING_HIGH in alarms
+
+
+def test_a_degenerate_window_fit_is_rejected_and_never_collapses_the_estimate() -> None:
+    """Short windows on near-critical flow give fits like beta = 2.7e8, n ~ 0; blended and
+    clipped they used to pin the branching ratio at 0 for the rest of the stream."""
+    times = hawkes.simulate(0.5, 0.97, 1.0, 3_000.0, seed=5)
+    cfg = OnlineHawkesConfig(window_events=500, learning_rate=0.1)
+    est = OnlineHawkesEstimator(cfg, initial=(0.5, 0.4, 1.0))
+    previous = (est.mu, est.alpha, est.beta)
+    rejected = 0
+    for u in run(est, times):
+        if AlarmKind.ESTIMATE_REJECTED in u.alarms:
+            rejected += 1
+            assert (u.mu, u.alpha, u.beta) == previous  # kept, not blended
+        assert 0.05 <= u.beta <= 10.0
+        previous = (u.mu, u.alpha, u.beta)
+    assert rejected > 0
+    assert est.rejected_fits == rejected
+    assert est.branching_ratio > 0.5

@@ -84,6 +84,11 @@ CASES = [
     Case("hawkes.near_critical", (*HAWKES, "strategy.alpha_per_sec=0.7")),
     Case("hawkes.near_critical", (*HAWKES, "strategy.alpha_per_sec=0.78"),
          "strategy.alpha_per_sec", "alpha/beta = 0.78/0.8 = 0.975 > 0.95"),
+    Case("hawkes.alarm_reachable", ("strategy=hawkes_adaptive",)),
+    Case("hawkes.alarm_reachable",
+         ("strategy=hawkes_adaptive", "strategy.max_branching_ratio=0.95"),
+         "strategy.max_branching_ratio", "0.95 <= runtime.alert_branching_ratio = 0.95: online "
+         "estimates are clamped at or below the alert level"),
     Case("hawkes.threshold_order", HAWKES),
     Case("hawkes.threshold_order", (*HAWKES, "strategy.low_intensity_threshold=1.5"),
          "strategy.low_intensity_threshold", "1.5 >= high_intensity_threshold = 1.5"),
