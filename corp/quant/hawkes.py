@@ -882,8 +882,9 @@ def _warm_start(t: np.ndarray, T: float, max_iter: int) -> tuple[np.ndarray, int
 
     The prefix of m events on [0, t_m] is itself a Hawkes sample, so its MLE is within a few of
     the full sample's standard errors of the full MLE, where Newton converges in 2-4 steps; each
-    prefix costs 1/_WARM_FACTOR of the next. Measured on 100k simulated events (n = 0.06-0.97):
-    4-6 full-data passes in all, against 6-13 from the moment start. The smallest prefix
+    prefix costs 1/_WARM_FACTOR of the next. Measured on 100k simulated events (n = 0.06-0.975):
+    3-5 full-data passes plus 0.2-1.2 passes' worth on the prefixes, against 4-13 full-data
+    passes from the moment start. The smallest prefix
     (>= _WARM_MIN_EVENTS) starts from :func:`_moment_start`. An estimate on the box edge (alpha
     -> 0 on a Poisson-looking prefix) is pulled back to n >= 1e-3, and one still on the edge
     (beta -> inf on repeated timestamps) is replaced by the next level's moment start, so the next
