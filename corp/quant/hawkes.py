@@ -44,6 +44,7 @@ __all__ = [
     "fit_multivariate",
     "gof_test",
     "intensity_at",
+    "ks_pvalue",
     "ljung_box",
     "log_likelihood",
     "log_likelihood_grad",
@@ -446,21 +447,40 @@ def intensity_at(
     return out
 
 
+@nb.njit(cache=True, fastmath={"reassoc", "contract"})
+def _autocovariance_sums_nb(x: np.ndarray, lags: int, out: np.ndarray) -> None:
+    """out[k] = sum_i (x_i - mean)(x_{i-k} - mean) for k = 0..lags.
+
+    In numba rather than np.dot: a 1-D dot goes to OpenBLAS, whose thread pool spins for up to
+    0.1 s per call on a busy 2-core machine (measured on 100k values). Reassociation lets the
+    sums vectorise; the order of a sum of products does not matter to a test statistic.
+    """
+    n = x.shape[0]
+    mean = 0.0
+    for i in range(n):
+        mean += x[i]
+    mean /= n
+    xc = x - mean
+    for k in range(lags + 1):
+        s = 0.0
+        for i in range(k, n):
+            s += xc[i] * xc[i - k]
+        out[k] = s
+
+
 def ljung_box(x: np.ndarray, lags: int = _LJUNG_BOX_LAGS) -> tuple[float, float]:
     """Ljung-Box portmanteau statistic Q and its chi2(lags) p-value (H0: no autocorrelation)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.ascontiguousarray(x, dtype=np.float64)
     n = x.size
     if n <= lags + 1:
         raise DataError(f"ljung_box needs more than lags+1={lags + 1} values, had {n}")
-    xc = x - x.mean()
-    denom = float(np.dot(xc, xc))
+    acov = np.empty(lags + 1)
+    _autocovariance_sums_nb(x, lags, acov)
+    denom = float(acov[0])
     if denom == 0.0:
         return 0.0, 1.0
-    q = 0.0
-    for k in range(1, lags + 1):
-        rho = float(np.dot(xc[k:], xc[:-k])) / denom
-        q += rho * rho / (n - k)
-    q *= n * (n + 2)
+    k = np.arange(1, lags + 1)
+    q = float(n * (n + 2) * np.sum((acov[1:] / denom) ** 2 / (n - k)))
     return q, float(stats.chi2.sf(q, lags))
 
 
@@ -479,12 +499,44 @@ class GoodnessOfFit:
         return self.ks_pvalue >= level and self.ljung_box_pvalue >= level
 
 
+@nb.njit(cache=True)
+def _ks_exp1_statistic_nb(x_sorted: np.ndarray) -> float:
+    """Two-sided KS distance between the sorted sample and the Exp(1) CDF 1 - e^{-x}."""
+    n = x_sorted.shape[0]
+    if n == 0:
+        return math.nan
+    d = 0.0
+    for i in range(n):
+        f = -math.expm1(-x_sorted[i])
+        d = max(d, (i + 1) / n - f, f - i / n)
+    return d
+
+
+_KS_EXACT_MAX_N: Final = 1_000  # above it the tail p-value uses the Maag-Dicaire approximation
+_KS_TAIL_NX2: Final = 2.2  # n D^2 from which scipy itself switches to the one-sided tail
+
+
+def ks_pvalue(d: float, n: int) -> float:
+    """P(D_n >= d) for the two-sided one-sample KS statistic.
+
+    scipy's exact kstwo.sf, except in the tail (n d^2 >= 2.2, p below about 0.025) for n > 1000:
+    there scipy evaluates 2 * smirnov(n, d), an O(n) sum costing about 0.75 us per event (75 ms at
+    100k, 0.8 s at 1M), and this uses the Maag-Dicaire (1971) approximation
+    2 exp(-(6 n d + 1)^2 / (18 n)) of the same quantity. Its relative error against the exact
+    value, measured for every n > 1000, is < 0.3 % for p >= 1e-3 (where accept/reject decisions
+    are made) and < 5 % for p >= 1e-9, and it shrinks as 1/n (< 0.1 % at n = 10^5 down to 1e-14).
+    """
+    if n > _KS_EXACT_MAX_N and n * d * d >= _KS_TAIL_NX2:
+        return min(1.0, 2.0 * math.exp(-((6.0 * n * d + 1.0) ** 2) / (18.0 * n)))
+    return float(np.clip(stats.kstwo.sf(d, n), 0.0, 1.0))
+
+
 def _gof_from_increments(incr: np.ndarray) -> GoodnessOfFit:
-    ks = stats.kstest(incr, "expon")
+    d = _ks_exp1_statistic_nb(np.sort(incr))  # numpy's sort: ~15x numba's np.sort on 100k
     lb_q, lb_p = ljung_box(incr) if incr.size > _LJUNG_BOX_LAGS + 1 else (math.nan, math.nan)
     return GoodnessOfFit(
-        ks_stat=float(ks.statistic),
-        ks_pvalue=float(ks.pvalue),
+        ks_stat=float(d),
+        ks_pvalue=ks_pvalue(float(d), int(incr.size)),
         ljung_box_stat=lb_q,
         ljung_box_pvalue=lb_p,
         n_increments=int(incr.size),
@@ -528,52 +580,85 @@ class HawkesFit:
 
 
 @nb.njit(cache=True)
-def _hessian_nb(
-    t: np.ndarray, T: float, mu: float, alpha: float, beta: float, H: np.ndarray
-) -> None:
-    """Analytic Hessian of the log-likelihood in (mu, alpha, beta), one pass.
+def _loglik_derivs_nb(
+    t: np.ndarray, T: float, mu: float, alpha: float, beta: float, grad: np.ndarray, H: np.ndarray
+) -> float:
+    """Log-likelihood, gradient and Hessian in (mu, alpha, beta) in one pass, one exp per event.
 
-    Adds C_i = sum_{j<i} (t_i - t_j)^2 e^{-beta (t_i - t_j)} to the A/B recursion:
-    d lambda = (1, A, -alpha B), d2 lambda / d alpha d beta = -B, d2 lambda / d beta2 = alpha C.
+    Newton needs all three at every iterate, and a second pass for the Hessian would cost as much
+    as the first. Adds C_i = sum_{j<i} (t_i - t_j)^2 e^{-beta (t_i - t_j)} to the A/B recursion of
+    :func:`_loglik_grad_nb`: d lambda = (1, A, -alpha B), d2 lambda / d alpha d beta = -B,
+    d2 lambda / d beta2 = alpha C, and d2 log lambda = d2 lambda / lambda - d lambda d lambda' /
+    lambda^2. The compensator (alpha / beta) sum (1 - e^{-beta (T - t_i)}) closes at T from the
+    last event's A, B and C.
     """
     n = t.shape[0]
-    h = np.zeros((3, 3))
-    a_t = 0.0
-    b_t = 0.0
-    c_t = 0.0
+    ll = 0.0
+    g0 = 0.0
+    g1 = 0.0
+    g2 = 0.0
+    h00 = 0.0
+    h01 = 0.0
+    h02 = 0.0
+    h11 = 0.0
+    h12 = 0.0
+    h22 = 0.0
+    a_t = 0.0  # 1 + A_{i-1}: sum over j <= i-1 of e^{-beta (t_{i-1} - t_j)}
+    b_t = 0.0  # B_{i-1}, the same sum weighted by (t_{i-1} - t_j)
+    c_t = 0.0  # C_{i-1}, weighted by (t_{i-1} - t_j)^2
     prev = 0.0
     for i in range(n):
         d = t[i] - prev
         e = math.exp(-beta * d)
         A = e * a_t
         B = e * (b_t + d * a_t)
-        C = e * (c_t + 2.0 * d * b_t + d * d * a_t)
+        C = e * (c_t + d * (2.0 * b_t + d * a_t))
         lam = mu + alpha * A
-        inv2 = 1.0 / (lam * lam)
-        g0, g1, g2 = 1.0, A, -alpha * B
-        h[0, 0] -= g0 * g0 * inv2
-        h[0, 1] -= g0 * g1 * inv2
-        h[0, 2] -= g0 * g2 * inv2
-        h[1, 1] -= g1 * g1 * inv2
-        h[1, 2] += -B / lam - g1 * g2 * inv2
-        h[2, 2] += alpha * C / lam - g2 * g2 * inv2
+        if lam <= 0.0:
+            return -np.inf
+        inv = 1.0 / lam
+        ll += math.log(lam)
+        u1 = A * inv  # (d lambda / d alpha) / lambda
+        u2 = alpha * B * inv  # -(d lambda / d beta) / lambda
+        g0 += inv
+        g1 += u1
+        g2 -= u2
+        h00 -= inv * inv
+        h01 -= inv * u1
+        h02 += inv * u2
+        h11 -= u1 * u1
+        h12 += u1 * u2 - B * inv
+        h22 += alpha * C * inv - u2 * u2
         a_t = A + 1.0
         b_t = B
         c_t = C
         prev = t[i]
     d = T - prev
     e = math.exp(-beta * d)
-    s_T = e * a_t
-    b_T = e * (b_t + d * a_t)
-    c_T = e * (c_t + 2.0 * d * b_t + d * d * a_t)
+    s_T = e * a_t  # sum_i e^{-beta (T - t_i)}
+    b_T = e * (b_t + d * a_t)  # sum_i (T - t_i) e^{...}
+    c_T = e * (c_t + d * (2.0 * b_t + d * a_t))  # sum_i (T - t_i)^2 e^{...}
     comp = n - s_T
-    # minus the second derivatives of the compensator (alpha / beta) * comp
-    h[1, 2] -= -comp / (beta * beta) + b_T / beta
-    h[2, 2] -= 2.0 * alpha / beta**3 * comp - 2.0 * alpha / beta**2 * b_T - alpha / beta * c_T
-    for r in range(3):
-        for c in range(r, 3):
-            H[r, c] = h[r, c]
-            H[c, r] = h[r, c]
+    ib = 1.0 / beta
+    ll -= mu * T + alpha * ib * comp
+    g0 -= T
+    g1 -= comp * ib
+    g2 += alpha * ib * ib * comp - alpha * ib * b_T
+    h12 += comp * ib * ib - b_T * ib
+    h22 -= 2.0 * alpha * ib**3 * comp - 2.0 * alpha * ib * ib * b_T - alpha * ib * c_T
+    grad[0] = g0
+    grad[1] = g1
+    grad[2] = g2
+    H[0, 0] = h00
+    H[0, 1] = h01
+    H[0, 2] = h02
+    H[1, 0] = h01
+    H[1, 1] = h11
+    H[1, 2] = h12
+    H[2, 0] = h02
+    H[2, 1] = h12
+    H[2, 2] = h22
+    return ll
 
 
 def log_likelihood_hessian(
@@ -583,15 +668,8 @@ def log_likelihood_hessian(
     t = _check_times(times, T)
     _check_params(mu, alpha, beta)
     H = np.empty((3, 3))
-    _hessian_nb(t, float(T), float(mu), float(alpha), float(beta), H)
+    _loglik_derivs_nb(t, float(T), float(mu), float(alpha), float(beta), np.empty(3), H)
     return H
-
-
-def _observed_information(t: np.ndarray, T: float, p: np.ndarray) -> np.ndarray:
-    """-Hessian in natural parameters (analytic, one pass)."""
-    H = np.empty((3, 3))
-    _hessian_nb(t, T, p[0], p[1], p[2], H)
-    return -H
 
 
 def _standard_errors(info: np.ndarray) -> np.ndarray:
@@ -629,6 +707,213 @@ def _maximise_on_log_params(
         )
 
 
+@nb.njit(cache=True)
+def _cholesky_solve_nb(M: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
+    """Solve M out = b for a small symmetric M by Cholesky; False (out untouched) if M is not PD.
+
+    Hand-written because the Newton loop runs inside njit and the systems are 3 x 3: a LAPACK call
+    per iteration would cost more than the arithmetic."""
+    k = M.shape[0]
+    L = np.zeros((k, k))
+    for j in range(k):
+        dj = M[j, j]
+        for q in range(j):
+            dj -= L[j, q] * L[j, q]
+        if not dj > 0.0:  # also catches NaN
+            return False
+        L[j, j] = math.sqrt(dj)
+        for i in range(j + 1, k):
+            v = M[i, j]
+            for q in range(j):
+                v -= L[i, q] * L[j, q]
+            L[i, j] = v / L[j, j]
+    y = np.empty(k)
+    for i in range(k):
+        v = b[i]
+        for q in range(i):
+            v -= L[i, q] * y[q]
+        y[i] = v / L[i, i]
+    for i in range(k - 1, -1, -1):
+        v = y[i]
+        for q in range(i + 1, k):
+            v -= L[q, i] * out[q]
+        out[i] = v / L[i, i]
+    return True
+
+
+_NEWTON_CONVERGED: Final = 0
+_NEWTON_NO_ASCENT: Final = 1
+_NEWTON_MAX_ITER: Final = 2
+_NEWTON_MESSAGES: Final = {
+    _NEWTON_CONVERGED: "converged: Newton decrement below tolerance",
+    _NEWTON_NO_ASCENT: "stopped: no step increases the log-likelihood (line search failed)",
+    _NEWTON_MAX_ITER: "stopped: iteration limit reached",
+}
+_NEWTON_TOL: Final = 1e-9  # decrement g'(-H)^-1 g: the iterate is within ~3e-5 SE of the maximum
+_NOISE_DECREMENT: Final = 1e-6  # below it (1e-3 SE) a failed line search is rounding, not failure
+_STEP_CAP: Final = 2.0  # largest change of one log-parameter per step (a factor e^2)
+_WARM_FACTOR: Final = 10  # event-count ratio between successive warm-start prefixes
+_WARM_MIN_EVENTS: Final = 1_000  # the smallest prefix fitted from the moment start
+_WARM_TOL: Final = 1.0  # prefixes stop within about one of their own standard errors
+
+
+@nb.njit(cache=True)
+def _newton_log_params_nb(
+    t: np.ndarray,
+    T: float,
+    x0: np.ndarray,
+    max_iter: int,
+    tol: float,
+    p_out: np.ndarray,
+    grad: np.ndarray,
+    H: np.ndarray,
+) -> tuple[float, int, int, int]:
+    """Damped Newton ascent on x = ln(mu, alpha, beta) in the box [-30, 30]^3.
+
+    Log-parameters keep every iterate positive with no constraint to enforce, and the box keeps
+    every exp() finite (the MLE is on the boundary for Poisson data, alpha -> 0, and for repeated
+    timestamps, alpha, beta -> inf). In x the gradient is g * p and the Hessian
+    P H P + diag(g * p) (P = diag(p)). Where -Hessian is not positive definite (far from the
+    maximum; the likelihood is not concave in beta) a Levenberg-Marquardt shift makes the step an
+    ascent direction; a step changes no log-parameter by more than _STEP_CAP; backtracking keeps
+    the Armijo condition, with a rounding allowance so that steps whose predicted gain is below
+    the log-likelihood's floating-point resolution are still taken. A variable at the box edge
+    whose gradient points outwards is held fixed (projected Newton).
+
+    Stops when the Newton decrement g'(-H)^-1 g (about the squared distance to the maximum in
+    standard errors) is <= tol. Writes the final parameters to ``p_out`` and the gradient and
+    Hessian (natural parameters) there to ``grad``/``H``. Returns (log-likelihood, iterations,
+    likelihood passes, status) with status one of the _NEWTON_* codes.
+    """
+    k = 3
+    x = x0.copy()
+    for i in range(k):
+        x[i] = min(max(x[i], -_LOG_BOUND), _LOG_BOUND)
+    p = np.exp(x)
+    ll = _loglik_derivs_nb(t, T, p[0], p[1], p[2], grad, H)
+    n_eval = 1
+    gx = np.empty(k)
+    M = np.empty((k, k))
+    s = np.empty(k)
+    xn = np.empty(k)
+    g_new = np.empty(k)
+    H_new = np.empty((k, k))
+    free = np.empty(k, dtype=np.bool_)
+    status = _NEWTON_MAX_ITER
+    iters = 0
+    while iters < max_iter:
+        for i in range(k):
+            gx[i] = grad[i] * p[i]
+            free[i] = not (
+                (x[i] <= -_LOG_BOUND and gx[i] < 0.0) or (x[i] >= _LOG_BOUND and gx[i] > 0.0)
+            )
+        for i in range(k):
+            for j in range(k):
+                M[i, j] = -H[i, j] * p[i] * p[j] if (free[i] and free[j]) else 0.0
+            if free[i]:
+                M[i, i] -= gx[i]
+            else:
+                M[i, i] = 1.0
+                gx[i] = 0.0
+        scale = 0.0
+        for i in range(k):
+            scale = max(scale, abs(M[i, i]))
+        shift = 0.0
+        while not _cholesky_solve_nb(M, gx, s):
+            add = 1e-8 * scale + 1e-300 if shift == 0.0 else shift
+            shift += add
+            for i in range(k):
+                M[i, i] += add
+        decrement = 0.0
+        for i in range(k):
+            decrement += gx[i] * s[i]
+        if decrement <= tol:
+            status = _NEWTON_CONVERGED
+            break
+        s_max = 0.0
+        for i in range(k):
+            s_max = max(s_max, abs(s[i]))
+        if s_max > _STEP_CAP:
+            for i in range(k):
+                s[i] *= _STEP_CAP / s_max
+        rounding = 1e-12 * (abs(ll) + t.shape[0] + 1.0)
+        step = 1.0
+        accepted = False
+        ll_new = -np.inf
+        for _ in range(40):
+            gain = 0.0
+            for i in range(k):
+                xn[i] = min(max(x[i] + step * s[i], -_LOG_BOUND), _LOG_BOUND)
+                gain += gx[i] * (xn[i] - x[i])
+            ll_new = _loglik_derivs_nb(
+                t, T, math.exp(xn[0]), math.exp(xn[1]), math.exp(xn[2]), g_new, H_new
+            )
+            n_eval += 1
+            if ll_new >= ll + 1e-4 * gain - rounding:
+                accepted = True
+                break
+            step *= 0.5
+        if not accepted:
+            status = _NEWTON_CONVERGED if decrement <= _NOISE_DECREMENT else _NEWTON_NO_ASCENT
+            break
+        for i in range(k):
+            x[i] = xn[i]
+            p[i] = math.exp(xn[i])
+            grad[i] = g_new[i]
+            for j in range(k):
+                H[i, j] = H_new[i, j]
+        ll = ll_new
+        iters += 1
+    for i in range(k):
+        p_out[i] = p[i]
+    return ll, iters, n_eval, status
+
+
+def _moment_start(n_events: int, T: float) -> tuple[float, float, float]:
+    """The seed's method-of-moments point: n0 = 0.5, mu0 = (N/T)(1 - n0), beta0 = N/T."""
+    rate = n_events / T
+    n0 = 0.5
+    beta0 = rate  # one mean inter-arrival as the kernel's time scale
+    return rate * (1.0 - n0), n0 * beta0, beta0
+
+
+def _warm_start(t: np.ndarray, T: float, max_iter: int) -> tuple[np.ndarray, int]:
+    """Start point for the full fit from fits on nested prefixes of the events, smallest first.
+
+    The prefix of m events on [0, t_m] is itself a Hawkes sample, so its MLE is within a few of
+    the full sample's standard errors of the full MLE, where Newton converges in 2-4 steps; each
+    prefix costs 1/_WARM_FACTOR of the next. Measured on 100k simulated events (n = 0.06-0.975):
+    3-5 full-data passes plus 0.2-1.2 passes' worth on the prefixes, against 4-13 full-data
+    passes from the moment start. The smallest prefix
+    (>= _WARM_MIN_EVENTS) starts from :func:`_moment_start`. An estimate on the box edge (alpha
+    -> 0 on a Poisson-looking prefix) is pulled back to n >= 1e-3, and one still on the edge
+    (beta -> inf on repeated timestamps) is replaced by the next level's moment start, so the next
+    level does not spend steps climbing out of a flat edge. Returns (log-params, passes spent).
+    """
+    sizes: list[int] = []
+    m = t.size // _WARM_FACTOR
+    while m >= _WARM_MIN_EVENTS and t[m] > 0.0:  # the prefix window closes at t[m], left out
+        sizes.append(m)
+        m //= _WARM_FACTOR
+    if not sizes:
+        return np.log(np.asarray(_moment_start(t.size, T))), 0
+    x = np.log(np.asarray(_moment_start(sizes[-1], float(t[sizes[-1]]))))
+    p = np.empty(3)
+    grad = np.empty(3)
+    H = np.empty((3, 3))
+    n_eval = 0
+    for i, m in enumerate(reversed(sizes)):
+        _, _, ev, _ = _newton_log_params_nb(t[:m], float(t[m]), x, max_iter, _WARM_TOL, p, grad, H)
+        n_eval += ev
+        p[1] = max(p[1], 1e-3 * p[2])
+        x = np.log(p)
+        if np.any(np.abs(x) >= _LOG_BOUND):  # a degenerate prefix: start the next level afresh
+            m_next = t.size if i == len(sizes) - 1 else sizes[len(sizes) - 2 - i]
+            T_next = T if m_next == t.size else float(t[m_next])
+            x = np.log(np.asarray(_moment_start(m_next, T_next)))
+    return x, n_eval
+
+
 def fit(
     times: np.ndarray,
     T: float,
@@ -637,34 +922,32 @@ def fit(
     gof: bool = True,
     max_iter: int = 500,
 ) -> HawkesFit:
-    """Maximum-likelihood fit of (mu, alpha, beta) by L-BFGS-B on log-parameters.
+    """Maximum-likelihood fit of (mu, alpha, beta) by Newton's method on log-parameters.
 
-    Starts from the method-of-moments point of the seed (n0 = 0.5, mu0 = (N/T)(1 - n0)) unless
-    ``start`` is given. Standard errors come from the inverse observed information (NaN when it is
-    not positive definite, e.g. beta unidentified as n -> 0). ``stationary`` is False when the
-    estimate lands at n >= 1 (possible near criticality): do not use such a fit for quoting.
+    Every iterate is one O(n) pass giving the log-likelihood, its gradient and its Hessian
+    (:func:`_loglik_derivs_nb`); see :func:`_newton_log_params_nb` for the safeguards. Without
+    ``start`` the first iterate comes from fits on nested prefixes (:func:`_warm_start`); with it
+    (e.g. the previous window's estimate) Newton starts there. Standard errors are the inverse
+    observed information at the estimate, the Hessian of the last pass (NaN when it is not
+    positive definite, e.g. beta unidentified as n -> 0). ``n_evaluations`` counts likelihood
+    passes, prefix passes included. ``stationary`` is False when the estimate lands at n >= 1
+    (possible near criticality): do not use such a fit for quoting.
     """
     t = _check_times(times, T)
     if t.size < 3:
         raise DataError(f"hawkes fit needs at least 3 events, had {t.size}")
     T = float(T)
+    n_warm = 0
     if start is None:
-        rate = t.size / T
-        n0 = 0.5
-        beta0 = rate  # one mean inter-arrival as the kernel's time scale
-        start = (rate * (1.0 - n0), n0 * beta0, beta0)
-    _check_params(*start, allow_zero_alpha=False)
-    x0 = np.log(np.asarray(start, dtype=np.float64))
+        x0, n_warm = _warm_start(t, T, max_iter)
+    else:
+        _check_params(*start, allow_zero_alpha=False)
+        x0 = np.log(np.asarray(start, dtype=np.float64))
+    p = np.empty(3)
     grad = np.empty(3)
-
-    def loglik_grad(p: np.ndarray) -> tuple[float, np.ndarray]:
-        ll = _loglik_grad_nb(t, T, p[0], p[1], p[2], grad)
-        return ll, grad
-
-    res = _maximise_on_log_params(loglik_grad, x0, max_iter)
-    p = np.exp(res.x)
-    ll = _loglik_grad_nb(t, T, p[0], p[1], p[2], grad)
-    se = _standard_errors(_observed_information(t, T, p))
+    H = np.empty((3, 3))
+    ll, _, n_eval, status = _newton_log_params_nb(t, T, x0, max_iter, _NEWTON_TOL, p, grad, H)
+    se = _standard_errors(-H)
     n_ratio = float(p[1] / p[2])
     return HawkesFit(
         mu=float(p[0]),
@@ -677,10 +960,10 @@ def fit(
         log_likelihood=float(ll),
         n_events=int(t.size),
         T=T,
-        converged=bool(res.success),
+        converged=status == _NEWTON_CONVERGED,
         stationary=n_ratio < 1.0,
-        message=str(res.message),
-        n_evaluations=int(res.nfev),
+        message=_NEWTON_MESSAGES[status],
+        n_evaluations=int(n_warm + n_eval),
         gof=gof_test(t, T, p[0], p[1], p[2]) if gof else None,
     )
 

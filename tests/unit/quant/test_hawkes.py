@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import optimize, stats
 
 from corp.errors import DataError
 from corp.quant import hawkes
@@ -83,6 +84,104 @@ def test_analytic_hessian_matches_finite_differences_of_the_gradient() -> None:
         g_dn = hawkes.log_likelihood_grad(times, 400.0, *dn)[1]
         numeric[:, k] = (g_up - g_dn) / (2 * h)
     np.testing.assert_allclose(H, numeric, rtol=1e-5)
+
+
+def test_analytic_hessian_matches_second_differences_of_the_brute_force_likelihood() -> None:
+    rng = np.random.default_rng(13)
+    times = np.sort(rng.uniform(0.0, 60.0, 70))
+    T = 65.0
+    p = np.array([0.6, 0.5, 1.3])
+
+    def f(q: np.ndarray) -> float:
+        return brute_force_loglik(times, T, *q)
+
+    h = 1e-4 * p
+    numeric = np.empty((3, 3))
+    for r in range(3):
+        for c in range(3):
+            er = np.eye(3)[r] * h[r]
+            ec = np.eye(3)[c] * h[c]
+            numeric[r, c] = (f(p + er + ec) - f(p + er - ec) - f(p - er + ec) + f(p - er - ec)) / (
+                4 * h[r] * h[c]
+            )
+    H = hawkes.log_likelihood_hessian(times, T, *p)
+    np.testing.assert_allclose(H, numeric, rtol=1e-5)
+    np.testing.assert_array_equal(H, H.T)
+
+
+def reference_mle(times: np.ndarray, T: float) -> np.ndarray:
+    """A plain, tightly converged L-BFGS-B on log-parameters: the maximum the fast fit must hit."""
+
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        p = np.exp(x)
+        ll, g = hawkes.log_likelihood_grad(times, T, *p)
+        return -ll, -g * p
+
+    rate = times.size / T
+    res = optimize.minimize(
+        objective,
+        np.log([0.5 * rate, 0.5 * rate, rate]),
+        jac=True,
+        method="L-BFGS-B",
+        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2_000},
+    )
+    return np.exp(res.x)
+
+
+@pytest.mark.parametrize(("alpha", "seed"), [(0.4, 31), (0.75, 32)])
+def test_newton_fit_lands_on_the_maximum_of_a_reference_optimiser(alpha, seed) -> None:
+    T = 20_000.0 * (1 - alpha / 0.8)  # ~20k events: the fit starts from prefix fits
+    times = hawkes.simulate(0.5, alpha, 0.8, T, seed=seed)
+    est = hawkes.fit(times, T, gof=False)
+    ref = reference_mle(times, T)
+    got = np.array([est.mu, est.alpha, est.beta])
+    se = np.array([est.se_mu, est.se_alpha, est.se_beta])
+    assert est.converged
+    assert np.all(np.abs(got - ref) < 1e-3 * se), (got, ref, se)
+    assert est.log_likelihood >= hawkes.log_likelihood(times, T, *ref) - 1e-6
+    # the standard errors are the observed information's at the estimate itself
+    H = hawkes.log_likelihood_hessian(times, T, *got)
+    np.testing.assert_allclose(se, np.sqrt(np.diag(np.linalg.inv(-H))), rtol=1e-12)
+    # ... where the gradient vanishes to well under a standard error's worth of likelihood
+    _, g = hawkes.log_likelihood_grad(times, T, *got)
+    assert float(g @ np.linalg.solve(-H, g)) < 1e-6
+
+
+def test_fit_from_the_prefix_warm_start_equals_the_fit_from_a_given_start() -> None:
+    T = 30_000.0
+    times = hawkes.simulate(0.5, 0.6, 0.8, T, seed=33)
+    warm = hawkes.fit(times, T, gof=False)
+    rate = times.size / T
+    cold = hawkes.fit(times, T, start=(0.5 * rate, 0.5 * rate, rate), gof=False)
+    for a, b, se in [
+        (warm.mu, cold.mu, warm.se_mu),
+        (warm.alpha, cold.alpha, warm.se_alpha),
+        (warm.beta, cold.beta, warm.se_beta),
+    ]:
+        assert abs(a - b) < 1e-3 * se
+    assert warm.converged
+    assert cold.converged
+
+
+def test_poisson_data_fits_at_least_as_well_as_the_poisson_mle() -> None:
+    rng = np.random.default_rng(34)
+    T = 20_000.0
+    times = np.sort(rng.uniform(0.0, T, 20_000))
+    est = hawkes.fit(times, T, gof=False)
+    poisson_ll = times.size * math.log(times.size / T) - times.size
+    assert est.converged
+    assert est.log_likelihood >= poisson_ll
+    assert est.branching_ratio < 0.2
+
+
+def test_repeated_timestamps_drive_the_kernel_to_the_box_edge_without_failing() -> None:
+    rng = np.random.default_rng(35)
+    once = np.sort(rng.uniform(0.0, 1_000.0, 6_000))
+    times = np.sort(np.concatenate([once, once]))  # every trade printed twice
+    est = hawkes.fit(times, 1_000.0, gof=False)
+    assert est.converged
+    assert math.isfinite(est.log_likelihood)
+    assert est.beta > 1e12  # simultaneous events: the kernel collapses to a point mass
 
 
 def test_simulation_is_deterministic_in_its_seed() -> None:
@@ -205,6 +304,38 @@ def test_times_from_ns_keeps_sub_microsecond_spacing() -> None:
 def test_negative_beta_is_rejected_naming_the_parameter() -> None:
     with pytest.raises(ValueError, match=r"'beta' must be a finite positive number, was -1\.0"):
         hawkes.simulate(0.5, 0.1, -1.0, 10.0, seed=0)
+
+
+def test_ks_statistic_and_pvalue_equal_scipy_where_scipy_is_exact() -> None:
+    rng = np.random.default_rng(41)
+    for x in [rng.exponential(1.1, size=400), rng.exponential(size=5_000)]:
+        gof = hawkes.gof_test(np.cumsum(x), float(np.sum(x)) + 1.0, 1.0, 0.0, 1.0)
+        ref = stats.kstest(x, "expon")
+        assert gof.ks_stat == pytest.approx(ref.statistic, rel=1e-12)
+        assert gof.ks_pvalue == pytest.approx(ref.pvalue, rel=1e-9)
+    assert x.size * gof.ks_stat**2 < 2.2  # the 5k case stayed out of the approximated tail
+
+
+@pytest.mark.parametrize("n", [1_001, 20_000])
+def test_ks_tail_approximation_stays_within_its_stated_error(n) -> None:
+    for nd2, rel in [(2.2, 3e-3), (3.0, 3e-3), (6.0, 5e-2), (10.0, 5e-2)]:  # p 0.025 .. 4e-9
+        d = math.sqrt(nd2 / n)
+        exact = float(stats.kstwo.sf(d, n))
+        assert hawkes.ks_pvalue(d, n) == pytest.approx(exact, rel=rel), (n, d)
+
+
+def test_ljung_box_equals_its_definition_at_ten_lags() -> None:
+    x = np.random.default_rng(42).normal(size=3_000).cumsum() % 7.0
+    xc = x - x.mean()
+    denom = float(np.dot(xc, xc))
+    q_def = (
+        sum((float(np.dot(xc[k:], xc[:-k])) / denom) ** 2 / (x.size - k) for k in range(1, 11))
+        * x.size
+        * (x.size + 2)
+    )
+    q, p = hawkes.ljung_box(x, lags=10)
+    assert q == pytest.approx(q_def, rel=1e-10)
+    assert p == pytest.approx(float(stats.chi2.sf(q_def, 10)), rel=1e-8)
 
 
 def test_ljung_box_accepts_white_noise_and_rejects_autocorrelation() -> None:
