@@ -100,10 +100,11 @@ class LoopState:
             nt_f=np.zeros((bt.NOTIFY_CAPACITY, bt.N_NTF)),
             mk_i=np.zeros(bt.MARKOUT_CAPACITY, dtype=np.int64),
             mk_f=np.zeros((bt.MARKOUT_CAPACITY, 2)),
-            fills_i=np.zeros((fill_buffer, bt.N_FRI), dtype=np.int64),
-            fills_f=np.zeros((fill_buffer, bt.N_FRF)),
-            rec_i=np.zeros((record_buffer, bt.N_RCI), dtype=np.int64),
-            rec_f=np.zeros((record_buffer, bt.N_RCF)),
+            # output buffers: the loop writes a row before the count that exposes it grows
+            fills_i=np.empty((fill_buffer, bt.N_FRI), dtype=np.int64),
+            fills_f=np.empty((fill_buffer, bt.N_FRF)),
+            rec_i=np.empty((record_buffer, bt.N_RCI), dtype=np.int64),
+            rec_f=np.empty((record_buffer, bt.N_RCF)),
             agg=np.zeros(bt.N_AG),
         )
 
@@ -160,7 +161,7 @@ class LoopState:
 
     def drain_fills(self) -> np.ndarray:
         n = int(self.istate[bt.IS_N_FILLS])
-        out = np.zeros(n, dtype=bt.FILL_DTYPE)
+        out = np.empty(n, dtype=bt.FILL_DTYPE)  # every field is set below
         out["exch_ts_ns"] = self.fills_i[:n, bt.FR_EXCH_NS]
         out["local_ts_ns"] = self.fills_i[:n, bt.FR_LOCAL_NS]
         out["side"] = self.fills_i[:n, bt.FR_SIDE]
@@ -174,7 +175,7 @@ class LoopState:
 
     def drain_records(self) -> np.ndarray:
         n = int(self.istate[bt.IS_N_RECS])
-        out = np.zeros(n, dtype=bt.RECORD_DTYPE)
+        out = np.empty(n, dtype=bt.RECORD_DTYPE)  # every field is set below
         out["ts_ns"] = self.rec_i[:n, bt.RC_TS_NS]
         out["state"] = self.rec_i[:n, bt.RC_STATE]
         out["mid"] = self.rec_f[:n, bt.RC_MID]
@@ -278,7 +279,7 @@ def run_backtest(
             ev = np.concatenate([carry, chunk]) if carry.size else chunk
         n_events += chunk.size
         if ticks.size < ev.size:
-            ticks = np.zeros(ev.size, dtype=np.int64)
+            ticks = np.empty(ev.size, dtype=np.int64)  # event_ticks_nb writes every row
         # the grid has to hold the new rows' prices; the carried rows are on it already
         lo_tick, hi_tick = event_ticks_nb(ev, tick, n_carry, ticks)
         if state is None:
