@@ -233,20 +233,38 @@ def queue_on_depth_nb(
 
 
 # --- messages
-@njit(cache=True)
-def _order_scan_nb(orders_i: np.ndarray) -> tuple[int, int, int, int, int, int]:
-    """What the order slots have pending, found in one pass after every change of them.
+# what _order_scan_nb returns (one tuple, kept in a local between changes of the order slots)
+SC_NEXT_NS = 0  # earliest pending action of any kind
+SC_LIVE = 1  # bit mask of the slots resting at the exchange
+SC_MSG_NS = 2  # earliest message (new order or cancel) reaching the exchange, and its slot
+SC_MSG_K = 3
+SC_DONE_NS = 4  # earliest completion reaching us, and its slot
+SC_DONE_K = 5
+SC_BID_LO = 6  # lowest and highest book index of our resting bids (INF_NS, -1: none)
+SC_BID_HI = 7
+SC_ASK_LO = 8  # the same for our resting asks
+SC_ASK_HI = 9
 
-    (earliest action of any kind, bit mask of the slots resting at the exchange, earliest
-    message reaching the exchange and its slot, earliest completion reaching us and its slot;
-    INF_NS and -1 when none). The loop keeps these in locals: they change only when a slot
-    does, which is exactly when it calls this.
+
+@njit(cache=True)
+def _order_scan_nb(
+    orders_i: np.ndarray, tick0: int
+) -> tuple[int, int, int, int, int, int, int, int, int, int]:
+    """What the order slots have pending and where they rest, in one pass (SC_* layout).
+
+    The loop calls it after every change of a slot and keeps the result in a local: the times
+    say when the slots need looking at, the mask and the index spans which market events can
+    touch a resting order at all. INF_NS and -1 when there is none.
     """
     t_msg = INF_NS
     k_msg = -1
     t_done = INF_NS
     k_done = -1
     live = 0
+    bid_lo = INF_NS
+    bid_hi = -1
+    ask_lo = INF_NS
+    ask_hi = -1
     for k in range(orders_i.shape[0]):
         status = orders_i[k, OI_STATUS]
         if status == ST_SENT and orders_i[k, OI_EXCH_AT_NS] < t_msg:
@@ -260,7 +278,25 @@ def _order_scan_nb(orders_i: np.ndarray) -> tuple[int, int, int, int, int, int]:
             k_done = k
         if status == ST_LIVE:
             live |= 1 << k
-    return min(t_msg, t_done), live, t_msg, k_msg, t_done, k_done
+            idx = orders_i[k, OI_TICK] - tick0
+            if orders_i[k, OI_SIDE] > 0:
+                bid_lo = min(bid_lo, idx)
+                bid_hi = max(bid_hi, idx)
+            else:
+                ask_lo = min(ask_lo, idx)
+                ask_hi = max(ask_hi, idx)
+    return (
+        min(t_msg, t_done),
+        live,
+        t_msg,
+        k_msg,
+        t_done,
+        k_done,
+        bid_lo,
+        bid_hi,
+        ask_lo,
+        ask_hi,
+    )
 
 
 @njit(cache=True, error_model="numpy")
@@ -484,7 +520,7 @@ def run_chunk_nb(
     next_req = istate[IS_NEXT_REQUOTE_NS]
     day_now = istate[IS_DAY]
     state = istate[IS_STATE]
-    t_ord, live_mask, t_ord_ex, k_ord, t_free, k_free = _order_scan_nb(orders_i)
+    scan = _order_scan_nb(orders_i, tick0)
     # the earliest fill notification and mark-out (both queues are in time order)
     t_nt = nt_i[nt_head % nt_cap, NT_TS_NS] if nt_head < istate[IS_NT_TAIL] else INF_NS
     t_mk = mk_i[mk_head % mk_cap] if mk_head < mk_tail else INF_NS
@@ -497,15 +533,16 @@ def run_chunk_nb(
         t_lo = ev[i_l]["local_ts_ns"] if i_l < n else INF_NS
 
         # exchange-side order messages first at equal times (arrivals and cancels); the earliest
-        # of each kind comes from the last order scan (t_ord is the earliest of all of them)
+        # of each kind comes from the last order scan
+        t_ord = scan[SC_NEXT_NS]
         due = t_ord <= t_ex and t_ord <= t_lo and t_ord <= t_nt and t_ord < INF_NS
-        t_msg = t_ord_ex if due else INF_NS
-        t_done = t_free if due else INF_NS
+        t_msg = scan[SC_MSG_NS] if due else INF_NS
+        t_done = scan[SC_DONE_NS] if due else INF_NS
 
-        if due and k_ord >= 0 and t_msg <= t_ex and t_msg <= t_lo and t_msg <= t_nt:
+        if due and scan[SC_MSG_K] >= 0 and t_msg <= t_ex and t_msg <= t_lo and t_msg <= t_nt:
             if t_msg > t_safe:
                 break
-            k = k_ord
+            k = scan[SC_MSG_K]
             t_now = t_msg
             if orders_i[k, OI_STATUS] == ST_SENT:
                 side = orders_i[k, OI_SIDE]
@@ -552,7 +589,7 @@ def run_chunk_nb(
                 orders_i[k, OI_STATUS] = ST_DONE
                 orders_i[k, OI_CANCEL_AT_NS] = INF_NS
                 orders_i[k, OI_FREE_AT_NS] = _response_arrival(params, lat_table, istate, t_now)
-            t_ord, live_mask, t_ord_ex, k_ord, t_free, k_free = _order_scan_nb(orders_i)
+            scan = _order_scan_nb(orders_i, tick0)
             continue
 
         if t_ex < INF_NS and t_ex <= t_lo and t_ex <= t_nt and t_ex <= t_done:
@@ -589,7 +626,16 @@ def run_chunk_nb(
                             while j < n_ticks and not ex_ask[j] > 0.0:
                                 j += 1
                             ex_ba = j if j < n_ticks else -1
-                    m = live_mask
+                    # only a row at one of our levels, or one crossing our order, touches it
+                    if side == SIDE_BID:
+                        touch = (scan[SC_BID_LO] <= idx <= scan[SC_BID_HI]) or (
+                            scan[SC_ASK_LO] <= ex_bb
+                        )
+                    else:
+                        touch = (scan[SC_ASK_LO] <= idx <= scan[SC_ASK_HI]) or (
+                            0 <= ex_ba <= scan[SC_BID_HI]
+                        )
+                    m = scan[SC_LIVE] if touch else 0
                     k = 0
                     while m != 0:
                         if m & 1:
@@ -626,7 +672,9 @@ def run_chunk_nb(
                         k += 1
                 elif kind == EV_TRADE:
                     aggressor = row["side"]
-                    m = live_mask
+                    # a sell hits bids at or above its price, a buy lifts asks at or below it
+                    touch = idx <= scan[SC_BID_HI] if aggressor < 0 else idx >= scan[SC_ASK_LO]
+                    m = scan[SC_LIVE] if touch else 0
                     k = 0
                     while m != 0:
                         if m & 1 and orders_i[k, OI_SIDE] != aggressor:
@@ -683,7 +731,7 @@ def run_chunk_nb(
                             ex_ask[j] = 0.0
                         ex_ba = -1
                 if istate[IS_NT_TAIL] != fills_before:  # only a fill changes order timing
-                    t_ord, live_mask, t_ord_ex, k_ord, t_free, k_free = _order_scan_nb(orders_i)
+                    scan = _order_scan_nb(orders_i, tick0)
                     t_nt = nt_i[nt_head % nt_cap, NT_TS_NS]
                     break
                 if i_x >= n or ev[i_x]["exch_ts_ns"] != t_ex:
@@ -737,11 +785,11 @@ def run_chunk_nb(
             t_nt = nt_i[nt_head % nt_cap, NT_TS_NS] if nt_head < istate[IS_NT_TAIL] else INF_NS
             continue
 
-        if due and k_free >= 0 and t_done <= t_lo:
+        if due and scan[SC_DONE_K] >= 0 and t_done <= t_lo:
             if t_done >= t_safe:
                 break
-            orders_i[k_free, OI_STATUS] = ST_EMPTY
-            t_ord, live_mask, t_ord_ex, k_ord, t_free, k_free = _order_scan_nb(orders_i)
+            orders_i[scan[SC_DONE_K], OI_STATUS] = ST_EMPTY
+            scan = _order_scan_nb(orders_i, tick0)
             slots_dirty = True
             continue
 
@@ -995,7 +1043,7 @@ def run_chunk_nb(
                     changed = True
                     break
         if changed:
-            t_ord, live_mask, t_ord_ex, k_ord, t_free, k_free = _order_scan_nb(orders_i)
+            scan = _order_scan_nb(orders_i, tick0)
 
     istate[IS_I_EXCH] = i_x
     istate[IS_I_LOCAL] = i_l
@@ -1013,7 +1061,7 @@ def run_chunk_nb(
     istate[IS_NEXT_REQUOTE_NS] = next_req
     istate[IS_DAY] = day_now
     istate[IS_STATE] = state
-    istate[IS_NEXT_ORDER_NS] = t_ord
+    istate[IS_NEXT_ORDER_NS] = scan[SC_NEXT_NS]
     agg[AG_TIME_IN_STATE_NS + state] = in_state_ns
     agg[AG_LOCAL_EVENTS] += i_l - i_l_start
     if is_last and result == RUN_CHUNK_DONE and lo_bb >= 0 and lo_ba >= 0:
