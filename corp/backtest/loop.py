@@ -13,6 +13,16 @@ apply_fill_nb, signals). The whole state sits in arrays the caller owns (`corp.b
 so a long stream is run chunk by chunk: a call processes everything that cannot be affected by
 later rows and returns where our cursor stopped; the caller carries the rows we have not seen yet
 into the next chunk.
+
+Speed (benchmarks/bench_engine.py), without changing a result: numba increfs and decrefs every
+array a called kernel touches in a branch, two atomic operations per array per call, which once
+cost more than the work itself. So the per-event work (book updates, queue models) is written
+out in `run_chunk_nb` or takes scalars, the helpers it calls per order message or fill keep their
+arrays out of branches (`corp.core.refs`), and the hot ``istate`` fields stay in locals for the
+whole call. Each row's tick comes from a vectorised pre-pass (`event_ticks_nb`); the order slots
+are scanned once per change (`_order_scan_nb`), so a market event looks at them only when it
+can touch a resting order; rows sharing an exchange time, or a local time, run in inner loops.
+The plain-Python twin in `corp.backtest.reference` and the tests prove the results equal.
 """
 
 from __future__ import annotations
@@ -436,13 +446,9 @@ def run_chunk_nb(
 ) -> int:
     """Process the chunk ``ev``; rows before ``n_exch_done`` were already seen by the exchange.
 
-    ``ticks[i]`` is the absolute tick of row i's price (`event_ticks_nb`).
-
-    Written for speed without changing a result: the book updates are spelled out instead of
-    called (a helper taking arrays pays two atomic reference-count operations per array per
-    call, which cost more than the update itself), the hot ``istate`` fields live in local
-    variables for the whole call and are written back before it returns, and the exchange only
-    looks at the order slots resting with it (a bit mask kept with the next order time).
+    ``ticks[i]`` is the absolute tick of row i's price (`event_ticks_nb`). The hot ``istate``
+    fields are read into locals here and written back on every way out (see the module
+    docstring for why the body is written the way it is).
     """
     n = ev.shape[0]
     if istate[IS_I_EXCH] < n_exch_done:
