@@ -17,9 +17,10 @@ Run: ``.venv/bin/python benchmarks/bench_engine.py [--hours 6] [--rounds 3] [--s
   pre-pass, allocation, the loop, draining the buffers); hftbacktest's excludes its data loading.
   The ratio is the figure that counts (both engines share the machine the same way); the target
   is CORP >= 2x hftbacktest in each mode. On the 2-core build machine, 6 h stream, best of 3
-  rounds: every event 15.8 M vs 4.4 M events/s (3.6x), every 100 ms 18.3 M vs 7.0 M (2.6x).
+  rounds: every event 18.1 M vs 4.4 M events/s (4.1x), every 100 ms 21.2 M vs 6.9 M (3.1x).
   Before the loop stopped paying numba's reference counting per helper call (see
-  ``corp.backtest.loop``), the same run gave CORP 6.9 M and 8.0 M (1.5x and 1.1x).
+  ``corp.backtest.loop``), the same bench gave CORP 6.9 M vs 4.5 M (1.5x) and 8.0 M vs 7.1 M
+  (1.1x).
 * hftbacktest is never a CORP dependency: it lives in ``.benchmarks-env/hftbacktest`` (created
   here on first use: ``python3 -m venv .benchmarks-env/hftbacktest &&
   .benchmarks-env/hftbacktest/bin/pip install hftbacktest==2.4.4``) and runs
