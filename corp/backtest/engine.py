@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from corp.backtest import types as bt
-from corp.backtest.loop import run_chunk_nb
+from corp.backtest.loop import event_ticks_nb, run_chunk_nb
 from corp.backtest.validate import validate_events, validate_latency_table
 from corp.core import types as ct
 from corp.core.accounting import new_account
 from corp.core.breaker import new_breaker_state
 from corp.core.signals import new_signals
 from corp.errors import DataError
-from corp.market.types import EV_DEPTH_CLEAR, EVENT_DTYPE
+from corp.market.types import EVENT_DTYPE
 
 __all__ = ["BacktestResult", "LoopState", "iter_chunks", "run_backtest"]
 
@@ -100,10 +100,11 @@ class LoopState:
             nt_f=np.zeros((bt.NOTIFY_CAPACITY, bt.N_NTF)),
             mk_i=np.zeros(bt.MARKOUT_CAPACITY, dtype=np.int64),
             mk_f=np.zeros((bt.MARKOUT_CAPACITY, 2)),
-            fills_i=np.zeros((fill_buffer, bt.N_FRI), dtype=np.int64),
-            fills_f=np.zeros((fill_buffer, bt.N_FRF)),
-            rec_i=np.zeros((record_buffer, bt.N_RCI), dtype=np.int64),
-            rec_f=np.zeros((record_buffer, bt.N_RCF)),
+            # output buffers: the loop writes a row before the count that exposes it grows
+            fills_i=np.empty((fill_buffer, bt.N_FRI), dtype=np.int64),
+            fills_f=np.empty((fill_buffer, bt.N_FRF)),
+            rec_i=np.empty((record_buffer, bt.N_RCI), dtype=np.int64),
+            rec_f=np.empty((record_buffer, bt.N_RCF)),
             agg=np.zeros(bt.N_AG),
         )
 
@@ -125,9 +126,10 @@ class LoopState:
                 self.istate[slot] += shift
         self.istate[bt.IS_TICK0] = new_tick0
 
-    def run(self, ev: np.ndarray, n_exch_done: int, is_last: bool) -> int:
+    def run(self, ev: np.ndarray, ticks: np.ndarray, n_exch_done: int, is_last: bool) -> int:
         return run_chunk_nb(
             ev,
+            ticks,
             n_exch_done,
             is_last,
             self.params,
@@ -159,7 +161,7 @@ class LoopState:
 
     def drain_fills(self) -> np.ndarray:
         n = int(self.istate[bt.IS_N_FILLS])
-        out = np.zeros(n, dtype=bt.FILL_DTYPE)
+        out = np.empty(n, dtype=bt.FILL_DTYPE)  # every field is set below
         out["exch_ts_ns"] = self.fills_i[:n, bt.FR_EXCH_NS]
         out["local_ts_ns"] = self.fills_i[:n, bt.FR_LOCAL_NS]
         out["side"] = self.fills_i[:n, bt.FR_SIDE]
@@ -173,7 +175,7 @@ class LoopState:
 
     def drain_records(self) -> np.ndarray:
         n = int(self.istate[bt.IS_N_RECS])
-        out = np.zeros(n, dtype=bt.RECORD_DTYPE)
+        out = np.empty(n, dtype=bt.RECORD_DTYPE)  # every field is set below
         out["ts_ns"] = self.rec_i[:n, bt.RC_TS_NS]
         out["state"] = self.rec_i[:n, bt.RC_STATE]
         out["mid"] = self.rec_f[:n, bt.RC_MID]
@@ -209,13 +211,6 @@ def iter_chunks(events: np.ndarray, chunk_rows: int) -> Iterator[np.ndarray]:
         yield events[start : start + chunk_rows]
 
 
-def _tick_range(chunk: np.ndarray, tick: float) -> tuple[int, int]:
-    prices = chunk["price"][chunk["kind"] != EV_DEPTH_CLEAR]
-    if prices.size == 0:
-        return 0, 0
-    return int(np.floor(prices.min() / tick + 0.5)), int(np.floor(prices.max() / tick + 0.5))
-
-
 def run_backtest(
     events: np.ndarray | Iterable[np.ndarray],
     params: np.ndarray,
@@ -240,16 +235,20 @@ def run_backtest(
         raise ValueError("GLFT exact mode needs glft_table (corp.core.glft.glft_exact_table)")
     lat = validate_latency_table(latency_table)
     chunks: Iterable[np.ndarray]
+    whole: np.ndarray | None = None  # the stream, when it is one array (chunks are views of it)
     if isinstance(events, np.ndarray):
         validate_events(events)
         chunks = iter_chunks(events, chunk_rows)
+        whole = events
     else:
         chunks = events
     tick = float(params[ct.P_TICK_SIZE])
     state: LoopState | None = None
     fills: list[np.ndarray] = []
     records: list[np.ndarray] = []
-    carry = np.zeros(0, dtype=EVENT_DTYPE)
+    carry = np.zeros(0, dtype=EVENT_DTYPE)  # rows we have not seen yet (chunks of an iterable)
+    n_carry = 0
+    ticks = np.zeros(0, dtype=np.int64)  # absolute tick of each row of ev (event_ticks_nb)
     n_events = 0
     first_ts = last_ts = 0
     prev_last = None
@@ -273,8 +272,16 @@ def run_backtest(
             if n_events == 0:
                 first_ts = int(chunk["local_ts_ns"][0])
             last_ts = int(chunk["local_ts_ns"][-1])
+        if whole is not None:
+            # the rows carried over precede the chunk in the array: a view, not a copy
+            ev = whole[n_events - n_carry : n_events + chunk.size]
+        else:
+            ev = np.concatenate([carry, chunk]) if carry.size else chunk
         n_events += chunk.size
-        lo_tick, hi_tick = _tick_range(chunk, tick)
+        if ticks.size < ev.size:
+            ticks = np.empty(ev.size, dtype=np.int64)  # event_ticks_nb writes every row
+        # the grid has to hold the new rows' prices; the carried rows are on it already
+        lo_tick, hi_tick = event_ticks_nb(ev, tick, n_carry, ticks)
         if state is None:
             n_ticks = hi_tick - lo_tick + 1 + 2 * GRID_MARGIN_TICKS
             state = LoopState.allocate(
@@ -282,12 +289,11 @@ def run_backtest(
             )
         else:
             state.ensure_grid(lo_tick, hi_tick)
-        ev = np.concatenate([carry, chunk]) if carry.size else chunk
         state.istate[bt.IS_I_EXCH] = 0
         state.istate[bt.IS_I_LOCAL] = 0
         is_last = nxt is None
         while True:
-            status = state.run(ev, carry.size, is_last)
+            status = state.run(ev, ticks[: ev.size], n_carry, is_last)
             drained = state.drain_fills()
             if keep_fills and drained.size:
                 fills.append(drained)
@@ -296,7 +302,9 @@ def run_backtest(
             if status == bt.RUN_CHUNK_DONE:
                 break
         records.append(state.drain_records())
-        carry = ev[int(state.istate[bt.IS_I_LOCAL]) :].copy()
+        n_carry = ev.size - int(state.istate[bt.IS_I_LOCAL])
+        if whole is None:
+            carry = ev[ev.size - n_carry :].copy()
         if on_progress is not None:
             on_progress(n_events)
     elapsed = time.perf_counter() - started

@@ -61,8 +61,15 @@ def equity_nb(acct: np.ndarray, mark: float) -> float:
 
 @njit(cache=True)
 def mark_nb(acct: np.ndarray, mark: float) -> tuple[float, float, float]:
-    """Mark to market, update the peak; (equity, drawdown from peak, loss since day start)."""
+    """Mark to market, update the peak; (equity, drawdown from peak, loss since day start).
+
+    The array is read and written unconditionally (only the scalar choice branches): numba then
+    drops the reference counting of ``acct`` around the inlined body, which the event loop runs at
+    every book-top change.
+    """
     equity = equity_nb(acct, mark)
-    if equity > acct[A_PEAK_EQUITY]:
-        acct[A_PEAK_EQUITY] = equity
-    return equity, acct[A_PEAK_EQUITY] - equity, acct[A_DAY_START_EQUITY] - equity
+    peak = acct[A_PEAK_EQUITY]
+    if equity > peak:
+        peak = equity
+    acct[A_PEAK_EQUITY] = peak
+    return equity, peak - equity, acct[A_DAY_START_EQUITY] - equity

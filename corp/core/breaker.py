@@ -36,7 +36,15 @@ from corp.core.types import (
     P_WARNING_RATIO,
 )
 
-__all__ = ["breaker_step_nb", "new_breaker_state", "request_stop_nb", "severity_nb", "trip_kill_nb"]
+__all__ = [
+    "breaker_step_nb",
+    "new_breaker_state",
+    "normal_holds_nb",
+    "request_stop_nb",
+    "severity_nb",
+    "severity_values_nb",
+    "trip_kill_nb",
+]
 
 
 def new_breaker_state() -> np.ndarray:
@@ -62,29 +70,53 @@ def _level(value: float, limit: float, warning_ratio: float, reducing_ratio: flo
 
 
 @njit(cache=True)
-def severity_nb(
-    params: np.ndarray, daily_loss: float, drawdown: float, abs_inventory: float
+def severity_values_nb(
+    daily_loss: float,
+    drawdown: float,
+    abs_inventory: float,
+    capital: float,
+    warn: float,
+    red: float,
+    daily_loss_limit_frac: float,
+    max_drawdown_frac: float,
+    concentration_limit_frac: float,
+    inventory_limit: float,
 ) -> int:
-    """Severity of the current risk figures (quote currency losses, base-unit inventory)."""
-    capital = params[P_INITIAL_CAPITAL]
-    warn = params[P_WARNING_RATIO]
-    red = params[P_REDUCING_RATIO]
-    level = _level(daily_loss / capital, params[P_DAILY_LOSS_LIMIT_FRAC], warn, red)
-    dd = _level(drawdown / capital, params[P_MAX_DRAWDOWN_FRAC], warn, red)
+    """`severity_nb` on the parameter values themselves (scalars only, for the event loop)."""
+    level = _level(daily_loss / capital, daily_loss_limit_frac, warn, red)
+    dd = _level(drawdown / capital, max_drawdown_frac, warn, red)
     if dd > level:
         level = dd
-    conc_limit = params[P_CONCENTRATION_LIMIT_FRAC]
-    if conc_limit > 0.0:
-        conc = abs_inventory / params[P_INVENTORY_LIMIT]
-        if conc >= conc_limit:
+    if concentration_limit_frac > 0.0:
+        conc = abs_inventory / inventory_limit
+        if conc >= concentration_limit_frac:
             c = CB_REDUCING
-        elif conc >= warn * conc_limit:
+        elif conc >= warn * concentration_limit_frac:
             c = CB_WARNING
         else:
             c = CB_NORMAL
         if c > level:
             level = c
     return level
+
+
+@njit(cache=True)
+def severity_nb(
+    params: np.ndarray, daily_loss: float, drawdown: float, abs_inventory: float
+) -> int:
+    """Severity of the current risk figures (quote currency losses, base-unit inventory)."""
+    return severity_values_nb(
+        daily_loss,
+        drawdown,
+        abs_inventory,
+        params[P_INITIAL_CAPITAL],
+        params[P_WARNING_RATIO],
+        params[P_REDUCING_RATIO],
+        params[P_DAILY_LOSS_LIMIT_FRAC],
+        params[P_MAX_DRAWDOWN_FRAC],
+        params[P_CONCENTRATION_LIMIT_FRAC],
+        params[P_INVENTORY_LIMIT],
+    )
 
 
 @njit(cache=True)
@@ -136,3 +168,24 @@ def breaker_step_nb(
             state[B_ENTERED_NS] = t_ns
             state[B_TRANSITIONS] += 1
     return int(state[B_STATE])
+
+
+@njit(cache=True)
+def normal_holds_nb(
+    kill: bool,
+    current: int,
+    daily_loss: float,
+    capital: float,
+    kill_loss_frac: float,
+    severity: int,
+) -> bool:
+    """True when `breaker_step_nb` would change nothing and return NORMAL.
+
+    That is a NORMAL breaker without the kill switch whose figures neither trip the kill switch
+    nor reach any severity: the step records no violation and moves no state. The event loop
+    evaluates the breaker at every book-top change but only calls the step (which takes the
+    breaker array, hence reference counting per call) when this is False.
+    """
+    if kill or current != CB_NORMAL or severity != CB_NORMAL:
+        return False
+    return not (kill_loss_frac > 0.0 and daily_loss / capital >= kill_loss_frac)

@@ -103,10 +103,13 @@ def param_vector(**values: float) -> np.ndarray:
         if not math.isfinite(value):
             raise ValueError(f"engine parameter {name} must be finite, was {value}")
         vec[index] = value
-    for name in (
+    for name in (  # the kernels divide by these (corp.core.refs: no zero division reachable)
         "tick_size",
         "lot_size",
         "k",
+        "a",
+        "glft_xi",
+        "glft_delta",
         "inventory_limit",
         "initial_capital",
         "inventory_unit",

@@ -1,9 +1,12 @@
 """Quote prices and sizes for every strategy kind: pure njit kernels, no I/O.
 
-``quote_nb`` is the one entry point both drivers call per decision: raw prices by strategy kind,
-then sizing, then the circuit breaker's restrictions, then rounding to tick and lot and the
-post-only no-cross rule. Formulas and numerics follow /work/shared/reference/quant.md; the plain
-Python twin of each kernel lives in `corp.core.reference`.
+``quote_nb`` is the decision: raw prices by strategy kind (`raw_quote_nb`), then sizing, the
+circuit breaker's restrictions, rounding to tick and lot and the post-only no-cross rule
+(`finish_quote_nb`). The event loop calls those two halves itself, which is the same computation
+without the reference counting a kernel calling a kernel pays (`corp.core.refs`); for the same
+reason the kernels compile with ``error_model="numpy"``. Formulas and numerics follow
+/work/shared/reference/quant.md; the plain Python twin of each kernel lives in
+`corp.core.reference`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
+from corp.core.refs import hold_nb
 from corp.core.types import (
     C_HALF_SPREAD,
     C_HITS,
@@ -84,7 +88,7 @@ _SERIES_BELOW = 1e-8
 _ROUND_EPS = 1e-9
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def log_term_nb(gamma: float, k: float) -> float:
     """(1/gamma) ln(1 + gamma/k), stable for tiny gamma/k (series (1/k)(1 - x/2 + x^2/3))."""
     x = gamma / k
@@ -93,7 +97,7 @@ def log_term_nb(gamma: float, k: float) -> float:
     return math.log1p(x) / gamma
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tau_secs_nb(horizon_secs: float, elapsed_secs: float) -> float:
     """Time left to the horizon; the horizon restarts every ``horizon_secs`` (infinite: 1 s)."""
     if horizon_secs <= 0.0:
@@ -101,7 +105,7 @@ def tau_secs_nb(horizon_secs: float, elapsed_secs: float) -> float:
     return horizon_secs - (elapsed_secs % horizon_secs)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def as_quote_nb(
     mid: float, q: float, gamma: float, sigma: float, k: float, tau_secs: float
 ) -> tuple[float, float]:
@@ -112,7 +116,7 @@ def as_quote_nb(
     return reservation, half_spread
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def glft_approx_nb(
     q: float, gamma: float, xi: float, sigma: float, k: float, A: float, delta: float
 ) -> tuple[float, float]:
@@ -126,7 +130,7 @@ def glft_approx_nb(
     return half_spread + skew * q, half_spread - skew * q
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def glft_exact_nb(q: float, delta: float, table: np.ndarray) -> tuple[float, float]:
     """Read the precomputed eigenvector table (rows q = -Q..Q in lots): (delta_bid, delta_ask)."""
     n_levels = table.shape[0]
@@ -140,7 +144,7 @@ def glft_exact_nb(q: float, delta: float, table: np.ndarray) -> tuple[float, flo
     return table[row, 0], table[row, 1]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def intensity_multiplier_nb(
     intensity: float, high: float, low: float, aggressive: float, defensive: float
 ) -> float:
@@ -152,7 +156,7 @@ def intensity_multiplier_nb(
     return 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def regime_multiplier_nb(params: np.ndarray, regime: int) -> float:
     """Spread multiplier of the current volatility regime."""
     if regime == REGIME_LOW_VOL:
@@ -162,7 +166,7 @@ def regime_multiplier_nb(params: np.ndarray, regime: int) -> float:
     return params[P_REGIME_MULT_NORMAL]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hedge_signal_nb(params: np.ndarray, q: float) -> float:
     """Signed taker quantity that brings inventory back toward zero, capped per hedge."""
     threshold = params[P_HEDGE_THRESHOLD_BASE]
@@ -175,7 +179,7 @@ def hedge_signal_nb(params: np.ndarray, q: float) -> float:
     return -size if q > 0.0 else size
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cached_greeks_nb(
     params: np.ndarray, cache: np.ndarray, t_rel_ns: float, tau_secs: float
 ) -> tuple[float, float]:
@@ -196,7 +200,7 @@ def cached_greeks_nb(
     return slope, half
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def raw_quote_nb(
     params: np.ndarray,
     glft_table: np.ndarray,
@@ -285,9 +289,10 @@ def raw_quote_nb(
     out[Q_RESERVATION_PX] = reservation
     out[Q_HALF_SPREAD] = half
     out[Q_HEDGE_QTY] = hedge
+    hold_nb(params, glft_table, cache, feat)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def size_nb(params: np.ndarray, q: float) -> tuple[float, float]:
     """(bid size, ask size): base size shrunk on the side adding inventory, capped by the limit."""
     base = params[P_BASE_SIZE]
@@ -305,7 +310,7 @@ def size_nb(params: np.ndarray, q: float) -> tuple[float, float]:
     return bid_qty, ask_qty
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def finalize_nb(params: np.ndarray, feat: np.ndarray, out: np.ndarray) -> None:
     """Round prices away from the touch, apply the no-cross rule, drop empty or invalid sides."""
     tick = params[P_TICK_SIZE]
@@ -342,20 +347,16 @@ def finalize_nb(params: np.ndarray, feat: np.ndarray, out: np.ndarray) -> None:
     out[Q_ASK_PX] = ask
 
 
-@njit(cache=True)
-def quote_nb(
+@njit(cache=True, error_model="numpy")
+def finish_quote_nb(
     params: np.ndarray,
-    glft_table: np.ndarray,
-    cache: np.ndarray,
     feat: np.ndarray,
     q: float,
-    t_rel_ns: float,
     breaker_state: int,
     halted: bool,
     out: np.ndarray,
 ) -> None:
-    """One quoting decision: fills ``out`` (Q_* layout). ``halted`` covers kill switch and STOP."""
-    raw_quote_nb(params, glft_table, cache, feat, q, t_rel_ns, out)
+    """Sizes, the breaker's restrictions, rounding and the no-cross rule on `raw_quote_nb`'s out."""
     bid_qty, ask_qty = size_nb(params, q)
     if halted or breaker_state >= CB_HALTED:
         bid_qty = 0.0
@@ -378,3 +379,20 @@ def quote_nb(
     out[Q_BID_QTY] = bid_qty
     out[Q_ASK_QTY] = ask_qty
     finalize_nb(params, feat, out)
+
+
+@njit(cache=True, error_model="numpy")
+def quote_nb(
+    params: np.ndarray,
+    glft_table: np.ndarray,
+    cache: np.ndarray,
+    feat: np.ndarray,
+    q: float,
+    t_rel_ns: float,
+    breaker_state: int,
+    halted: bool,
+    out: np.ndarray,
+) -> None:
+    """One quoting decision: fills ``out`` (Q_* layout). ``halted`` covers kill switch and STOP."""
+    raw_quote_nb(params, glft_table, cache, feat, q, t_rel_ns, out)
+    finish_quote_nb(params, feat, q, breaker_state, halted, out)

@@ -7,10 +7,10 @@ import pytest
 
 from corp.backtest import types as bt
 from corp.backtest.engine import run_backtest
-from corp.backtest.loop import latency_ns_nb
+from corp.backtest.loop import event_ticks_nb, latency_ns_nb
 from corp.core import types as t
 from corp.core.params import param_vector
-from corp.market.types import SIDE_ASK, SIDE_BID
+from corp.market.types import EV_DEPTH, EV_DEPTH_CLEAR, SIDE_ASK, SIDE_BID
 
 from ._streams import START_NS, depth, sell_trade, stream, touch_book
 
@@ -153,3 +153,21 @@ def test_latency_table_is_interpolated_between_rows() -> None:
     assert latency_ns_nb(table, 5, 2, 0.0) == 3_000_000
     assert latency_ns_nb(table, 100, 1, 0.0) == 3_000_000
     assert latency_ns_nb(np.zeros((0, 3)), 5, 1, 7.0) == 7
+
+
+def test_event_ticks_match_rounding_each_price_and_skip_book_clears() -> None:
+    rng = np.random.default_rng(5)
+    ev = stream([depth(i, 1 if i % 2 else -1, 100.0 + rng.integers(-300, 300) * 0.01, 1.0)
+                 for i in range(400)])  # fmt: skip
+    ev["kind"][[7, 100, 399]] = EV_DEPTH_CLEAR
+    ev["price"][[7, 100, 399]] = [np.nan, 1e9, -3.0]  # a clear's price means nothing
+    out = np.zeros(ev.size, dtype=np.int64)
+    lo, hi = event_ticks_nb(ev, 0.01, 50, out)
+    priced = ev["kind"] != EV_DEPTH_CLEAR
+    want = np.where(priced, np.floor(np.where(priced, ev["price"], 0.0) / 0.01 + 0.5), 0)
+    assert np.array_equal(out, want.astype(np.int64))
+    assert (lo, hi) == (out[50:][priced[50:]].min(), out[50:][priced[50:]].max())
+    ev["kind"][:] = EV_DEPTH  # no clear: the other branch
+    lo2, hi2 = event_ticks_nb(ev, 0.01, 50, out)
+    assert (lo2, hi2) == (out[50:].min(), out[50:].max())
+    assert event_ticks_nb(ev, 0.01, ev.size, out) == (0, 0)  # no new row: no range

@@ -81,3 +81,19 @@ def test_chunked_run_matches_a_single_pass() -> None:
     for name in whole.records.dtype.names:
         np.testing.assert_array_equal(chunked.records[name], whole.records[name])
     assert chunked.n_events == whole.n_events
+
+
+def test_chunks_of_one_array_match_a_single_pass_and_an_iterable() -> None:
+    # one array is fed as views (the rows carried over are the rows before the chunk); an
+    # iterable is fed by copying the carried rows in front of each chunk: the same run
+    params = _params(t.KIND_AS, requote_interval_ns=100_000_000)
+    whole = run_backtest(EVENTS, params)
+    views = run_backtest(EVENTS, params, chunk_rows=1013)
+    copies = run_backtest(iter_chunks(EVENTS, 1013), params)
+    assert whole.fills.size > 10
+    for other in (views, copies):
+        assert np.array_equal(other.fills, whole.fills)
+        for name in whole.records.dtype.names:  # quote prices are NaN where a side is off
+            np.testing.assert_array_equal(other.records[name], whole.records[name])
+        assert np.array_equal(other.acct, whole.acct)
+        assert np.array_equal(other.agg, whole.agg)

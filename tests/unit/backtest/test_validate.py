@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corp.backtest.engine import run_backtest
 from corp.core.params import param_vector
@@ -84,3 +86,41 @@ def test_empty_stream_is_refused() -> None:
 def test_bad_latency_table_is_refused() -> None:
     with pytest.raises(DataError, match=r"latency_table row 1: expected latencies >= 0 ns"):
         run_backtest(_events(), PARAMS, latency_table=np.array([[0, 1, 1], [1, -1, 1]]))
+
+
+_BAD_VALUES = {
+    "kind": [0, 4, -1],
+    "side": [0, 2, -2],
+    "price": [np.nan, np.inf, -np.inf, 0.0, -1.0],
+    "qty": [np.nan, np.inf, -0.5],
+    "exch_ts_ns": [10**12],  # matched after we received it
+    "local_ts_ns": [-(10**12)],  # received before it was matched
+}
+
+
+@given(
+    row=st.integers(0, 7),
+    field=st.sampled_from(sorted(_BAD_VALUES)),
+    pick=st.integers(0, 4),
+)
+@settings(max_examples=120, deadline=None)
+def test_one_corrupted_field_anywhere_is_refused(row: int, field: str, pick: int) -> None:
+    # the branch-free whole-stream check must not wave through what the row-by-row rules refuse
+    ev = _events()
+    values = _BAD_VALUES[field]
+    value = values[pick % len(values)]
+    if field.endswith("_ns"):
+        ev[field][row] += value
+    else:
+        ev[field][row] = value
+    with pytest.raises(DataError, match=r"events row \d+: field "):
+        run_backtest(ev, PARAMS)
+
+
+def test_a_trade_of_size_zero_is_refused_but_a_zero_depth_level_is_not() -> None:
+    ev = _events()
+    ev["qty"][1] = 0.0  # a depth level deleted: valid
+    run_backtest(ev, PARAMS)
+    ev["kind"][1] = 2
+    with pytest.raises(DataError, match=r"row 1: field qty: expected a trade size > 0"):
+        run_backtest(ev, PARAMS)

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corp.core import types as t
-from corp.core.breaker import breaker_step_nb, new_breaker_state, request_stop_nb, trip_kill_nb
+from corp.core.breaker import (
+    breaker_step_nb,
+    new_breaker_state,
+    normal_holds_nb,
+    request_stop_nb,
+    severity_nb,
+    severity_values_nb,
+    trip_kill_nb,
+)
 from corp.core.params import param_vector
 
 SEC = 1_000_000_000
@@ -109,3 +119,50 @@ def test_stop_sets_its_flag_without_changing_the_state() -> None:
     request_stop_nb(state)
     assert state[t.B_STOP] == 1
     assert state[t.B_STATE] == t.CB_NORMAL
+
+
+@given(
+    loss=st.floats(-500.0, 500.0),
+    drawdown=st.floats(0.0, 800.0),
+    inv=st.floats(0.0, 1.5),
+    kill_frac=st.sampled_from([0.0, 0.01, 0.03]),
+    limits_on=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_normal_holds_exactly_when_the_step_would_change_nothing(
+    loss: float, drawdown: float, inv: float, kill_frac: float, limits_on: bool
+) -> None:
+    # the loop skips breaker_step_nb when normal_holds_nb says so: that must never skip a change
+    params = PARAMS.copy()
+    params[t.P_KILL_LOSS_FRAC] = kill_frac
+    if not limits_on:
+        for p in (t.P_DAILY_LOSS_LIMIT_FRAC, t.P_MAX_DRAWDOWN_FRAC, t.P_CONCENTRATION_LIMIT_FRAC):
+            params[p] = 0.0
+    state = new_breaker_state()
+    before = state.copy()
+    severity = severity_values_nb(
+        loss,
+        drawdown,
+        inv,
+        params[t.P_INITIAL_CAPITAL],
+        params[t.P_WARNING_RATIO],
+        params[t.P_REDUCING_RATIO],
+        params[t.P_DAILY_LOSS_LIMIT_FRAC],
+        params[t.P_MAX_DRAWDOWN_FRAC],
+        params[t.P_CONCENTRATION_LIMIT_FRAC],
+        params[t.P_INVENTORY_LIMIT],
+    )
+    assert severity == severity_nb(params, loss, drawdown, inv)
+    holds = normal_holds_nb(
+        False, t.CB_NORMAL, loss, params[t.P_INITIAL_CAPITAL], kill_frac, severity
+    )
+    got = breaker_step_nb(params, state, 5 * SEC, loss, drawdown, inv)
+    unchanged = np.array_equal(state, before) and got == t.CB_NORMAL
+    assert holds == unchanged
+
+
+def test_normal_holds_is_false_outside_normal_or_under_the_kill_switch() -> None:
+    capital = PARAMS[t.P_INITIAL_CAPITAL]
+    assert not normal_holds_nb(False, t.CB_WARNING, 0.0, capital, 0.0, t.CB_NORMAL)
+    assert not normal_holds_nb(True, t.CB_NORMAL, 0.0, capital, 0.0, t.CB_NORMAL)
+    assert normal_holds_nb(False, t.CB_NORMAL, 0.0, capital, 0.0, t.CB_NORMAL)

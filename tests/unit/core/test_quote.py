@@ -244,3 +244,13 @@ def test_base_spread_is_a_floor_on_the_as_width() -> None:
     params = param_vector(kind=t.KIND_AS, base_spread_frac=0.002, gamma=0.1, sigma=0.01, k=200.0)
     out = _quote(params, _features(100.0, 99.0, 101.0), 0.0)
     assert out[t.Q_ASK_PX] - out[t.Q_BID_PX] >= 0.2 - 1e-9  # model width ~0.01 < 20 bps floor
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["tick_size", "lot_size", "k", "a", "glft_xi", "glft_delta", "inventory_limit"],
+)
+def test_param_vector_refuses_a_divisor_that_is_not_positive(name: str) -> None:
+    # the kernels divide by these without a zero check (error_model="numpy", corp.core.refs)
+    with pytest.raises(ValueError, match=f"engine parameter {name} must be > 0"):
+        param_vector(**{name: 0.0})
