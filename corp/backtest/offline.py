@@ -55,7 +55,8 @@ class OfflineRun:
         return [
             *([self.identity_line] if self.identity_line else []),
             f"run {self.run_id}: {s.n_events:,} events, PnL {s.total_pnl_quote:,.4f} quote, "
-            f"fills {s.fills_maker}/{s.fills_taker} (maker/taker), breaker {s.breaker_final_state}",
+            f"fills {s.fills_maker}/{s.fills_taker} (maker/taker), breaker {s.breaker_final_state}"
+            + (", awaiting manual confirmation" if s.awaiting_manual_resume else ""),
             f"results: {self.run_dir}",
         ]
 

@@ -52,6 +52,9 @@ class Summary:
     final_position_base: float
     time_in_state_secs: dict[str, float]
     breaker_final_state: str
+    awaiting_manual_resume: bool
+    """Ended HALTED with the manual gate on (risk.manual_confirmation_from_halted) and no kill
+    switch: offline nobody confirms, so the run stayed halted however calm the market became."""
     n_events: int
     duration_secs: float
     compute_secs: float
@@ -122,6 +125,11 @@ def summarize(result: BacktestResult, *, startup_secs: float = 0.0) -> Summary:
             name: float(agg[bt.AG_TIME_IN_STATE_NS + i]) / 1e9 for i, name in enumerate(STATE_NAMES)
         },
         breaker_final_state=STATE_NAMES[int(result.breaker[ct.B_STATE])],
+        awaiting_manual_resume=bool(
+            result.breaker[ct.B_STATE] == ct.CB_HALTED
+            and result.breaker[ct.B_KILL] == 0
+            and result.params[ct.P_MANUAL_RESUME] != 0.0
+        ),
         n_events=result.n_events,
         duration_secs=duration,
         compute_secs=result.elapsed_secs,
@@ -167,7 +175,11 @@ def summary_table(summary: Summary, title: str = "CORP offline run") -> Table:
             f"{summary.inventory_mean_base:.4f} / {summary.inventory_max_abs_base:.4f}",
         ),
         ("inventory half-life (s)", f"{summary.inventory_half_life_secs:.2f}"),
-        ("breaker final state", summary.breaker_final_state),
+        (
+            "breaker final state",
+            summary.breaker_final_state
+            + (" (manual gate)" if summary.awaiting_manual_resume else ""),
+        ),
         *(
             (f"time {name} (s)", f"{secs:,.1f}")
             for name, secs in summary.time_in_state_secs.items()

@@ -2,8 +2,11 @@
 
 Seed 3.1–3.3: a violation escalates at once to its severity; recovery steps down one state at a
 time and only when the cooldown since entering the state has elapsed AND the last violation of that
-severity is older than the quiet threshold. HALTED never jumps to NORMAL. The kill switch pins the
-breaker in HALTED for good; STOP stops new orders without changing the state.
+severity is older than the quiet threshold. HALTED never jumps to NORMAL. With ``P_MANUAL_RESUME``
+(seed 3.3's manual gate, on in production packs) the step out of HALTED also needs a person's
+confirmation (`confirm_resume_nb`, consumed by that step): offline nobody confirms, so a halted
+backtest stays halted, which is what production would do until someone looked. The kill switch
+pins the breaker in HALTED for good; STOP stops new orders without changing the state.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from corp.core.types import (
+    B_CONFIRMED,
     B_ENTERED_NS,
     B_KILL,
     B_LAST_VIOL_1_NS,
@@ -30,6 +34,7 @@ from corp.core.types import (
     P_INITIAL_CAPITAL,
     P_INVENTORY_LIMIT,
     P_KILL_LOSS_FRAC,
+    P_MANUAL_RESUME,
     P_MAX_DRAWDOWN_FRAC,
     P_RECOVERY_QUIET_NS,
     P_REDUCING_RATIO,
@@ -38,6 +43,7 @@ from corp.core.types import (
 
 __all__ = [
     "breaker_step_nb",
+    "confirm_resume_nb",
     "new_breaker_state",
     "normal_holds_nb",
     "request_stop_nb",
@@ -130,6 +136,12 @@ def trip_kill_nb(state: np.ndarray, t_ns: int) -> None:
 
 
 @njit(cache=True)
+def confirm_resume_nb(state: np.ndarray) -> None:
+    """A person confirms that the breaker may step out of HALTED (when its conditions hold)."""
+    state[B_CONFIRMED] = 1
+
+
+@njit(cache=True)
 def request_stop_nb(state: np.ndarray) -> None:
     """STOP: no new orders from now on; live orders are cancelled by the driver."""
     state[B_STOP] = 1
@@ -155,6 +167,8 @@ def breaker_step_nb(
         state[B_LAST_VIOL_1_NS + s - 1] = t_ns
     current = state[B_STATE]
     if level > current:
+        if level == CB_HALTED:
+            state[B_CONFIRMED] = 0  # a go-ahead given before this halt does not cover it
         state[B_STATE] = level
         state[B_ENTERED_NS] = t_ns
         state[B_TRANSITIONS] += 1
@@ -163,7 +177,12 @@ def breaker_step_nb(
         cooled = t_ns - state[B_ENTERED_NS] >= int(params[P_COOLDOWN_NS])
         last_viol = state[B_LAST_VIOL_1_NS + current - 1]
         quiet = t_ns - last_viol >= int(params[P_RECOVERY_QUIET_NS])
+        gated = current == CB_HALTED and params[P_MANUAL_RESUME] != 0.0
+        if cooled and quiet and gated and state[B_CONFIRMED] == 0:
+            return int(current)  # waits for a person (seed 3.3)
         if cooled and quiet:
+            if current == CB_HALTED:
+                state[B_CONFIRMED] = 0
             state[B_STATE] = current - 1
             state[B_ENTERED_NS] = t_ns
             state[B_TRANSITIONS] += 1

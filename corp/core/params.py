@@ -84,6 +84,7 @@ DEFAULTS: Mapping[str, float] = {
     "vol_ewma_halflife_ns": 60_000_000_000,
     "markout_ns": 1_000_000_000,
     "inventory_unit": 1.0,
+    "manual_resume": 0,
 }
 
 if set(DEFAULTS) != set(PARAM_NAMES) or len(PARAM_NAMES) != t.N_PARAMS:
@@ -250,6 +251,7 @@ def pack_run_spec(spec: object) -> dict[str, float]:
             cooldown_ns=float(risk.cooldown_period_seconds) * SEC_NS,
             recovery_quiet_ns=float(risk.recovery_quiet_period_seconds) * SEC_NS,
             kill_loss_frac=0.0,
+            manual_resume=1 if risk.manual_confirmation_from_halted else 0,
         )
     else:
         values.update(

@@ -261,7 +261,8 @@ def breaker_step(
     drawdown: float,
     abs_inventory: float,
 ) -> int:
-    """State machine on a dict: keys state, entered_ns, last_violation_ns (list), kill, stop."""
+    """State machine on a dict: keys state, entered_ns, last_violation_ns (list), kill, stop and
+    (optional) confirmed: a person's go-ahead for the next step out of HALTED."""
     if p[t.P_KILL_LOSS_FRAC] > 0 and daily_loss / p[t.P_INITIAL_CAPITAL] >= p[t.P_KILL_LOSS_FRAC]:
         state["kill"] = 1
         if state["state"] != t.CB_HALTED:
@@ -273,10 +274,15 @@ def breaker_step(
         state["last_violation_ns"][s - 1] = t_ns
     current = state["state"]
     if level > current:
+        if level == t.CB_HALTED:
+            state["confirmed"] = 0
         state.update(state=level, entered_ns=t_ns, transitions=state["transitions"] + 1)
     elif level < current:
         cooled = t_ns - state["entered_ns"] >= int(p[t.P_COOLDOWN_NS])
         quiet = t_ns - state["last_violation_ns"][current - 1] >= int(p[t.P_RECOVERY_QUIET_NS])
-        if cooled and quiet:
+        gated = current == t.CB_HALTED and p[t.P_MANUAL_RESUME] != 0
+        if cooled and quiet and not (gated and not state.get("confirmed", 0)):
+            if current == t.CB_HALTED:
+                state["confirmed"] = 0
             state.update(state=current - 1, entered_ns=t_ns, transitions=state["transitions"] + 1)
     return state["state"]

@@ -101,7 +101,8 @@ P_HAWKES_BETA = 56  # decay, 1/second
 P_VOL_EWMA_HALFLIFE_NS = 57  # realised-vol EWMA for the regime signal
 P_MARKOUT_NS = 58  # adverse selection is the mid move this long after each fill
 P_INVENTORY_UNIT = 59  # base units per model inventory unit (gamma is per this unit; a lot)
-N_PARAMS = 60
+P_MANUAL_RESUME = 60  # 1: leaving HALTED needs a person's confirmation (B_CONFIRMED), seed 3.3
+N_PARAMS = 61
 
 # --- market features the quote kernel reads ------------------------------------------------------
 F_MID = 0
@@ -142,7 +143,8 @@ B_LAST_VIOL_3_NS = 4  # >= HALTED
 B_KILL = 5  # 1: the kill switch tripped; the breaker stays HALTED for good
 B_STOP = 6  # 1: STOP requested; no new orders, live ones cancelled
 B_TRANSITIONS = 7  # number of state changes
-N_BREAKER = 8
+B_CONFIRMED = 8  # 1: a person confirmed the next step out of HALTED (consumed by that step)
+N_BREAKER = 9
 NEVER_NS = -(2**62)  # "no violation yet": older than any threshold
 
 # --- accounting state (float64) -----------------------------------------------------------------

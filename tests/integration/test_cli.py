@@ -149,3 +149,31 @@ def test_a_research_run_records_the_policy_warnings_it_ran_under_in_its_results(
     )
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert "policy.json" in {f["name"] for f in manifest["files"]}
+
+
+def test_a_halted_run_under_the_manual_gate_stays_halted_and_says_it_waits_for_a_person(
+    tmp_path: Path,
+) -> None:
+    """risk=strict has the seed 3.3 manual gate; a crash through a small account halts it and,
+    offline, nobody confirms: the rest of the run is HALTED, where without the gate it recovers."""
+    common = (
+        "market=flash_crash",
+        "risk.capital_quote=2000",
+        "risk.position_concentration_limit=0.9",
+    )
+    gated = corp(tmp_path, "risk=strict", *common, f"task.results_dir={tmp_path / 'g'}")
+    assert gated.returncode == 0, gated.stderr
+    assert "breaker halted, awaiting manual confirmation" in gated.stdout
+    (run_dir,) = (tmp_path / "g").iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["breaker_final_state"] == "halted"
+    assert summary["awaiting_manual_resume"] is True
+    ungated = corp(
+        tmp_path, "risk=strict", "risk.manual_confirmation_from_halted=false", *common,
+        f"task.results_dir={tmp_path / 'u'}",
+    )  # fmt: skip
+    assert ungated.returncode == 0, ungated.stderr
+    (run_dir,) = (tmp_path / "u").iterdir()
+    summary_u = json.loads((run_dir / "summary.json").read_text())
+    assert summary_u["time_in_state_secs"]["halted"] < summary["time_in_state_secs"]["halted"]
+    assert summary_u["awaiting_manual_resume"] is False

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from corp.core import types as t
 from corp.core.breaker import (
     breaker_step_nb,
+    confirm_resume_nb,
     new_breaker_state,
     normal_holds_nb,
     request_stop_nb,
@@ -81,6 +82,35 @@ def test_breaker_never_jumps_from_halted_to_normal() -> None:
     assert _step(state, 1000, loss=0.0) == t.CB_REDUCING
     assert _step(state, 2000, loss=0.0) == t.CB_WARNING
     assert _step(state, 3000, loss=0.0) == t.CB_NORMAL
+
+
+def test_with_the_manual_gate_halted_waits_for_a_person_then_recovers_stepwise() -> None:
+    gated = PARAMS.copy()
+    gated[t.P_MANUAL_RESUME] = 1.0
+    state = new_breaker_state()
+    breaker_step_nb(gated, state, 0, 250.0, 0.0, 0.0)
+    for t_secs in (100, 1_000, 86_400):  # cooled and quiet, but nobody confirmed
+        assert breaker_step_nb(gated, state, t_secs * SEC, 0.0, 0.0, 0.0) == t.CB_HALTED
+    confirm_resume_nb(state)
+    assert breaker_step_nb(gated, state, 86_401 * SEC, 0.0, 0.0, 0.0) == t.CB_REDUCING
+    assert state[t.B_CONFIRMED] == 0  # the confirmation was used by that one step
+    assert breaker_step_nb(gated, state, 86_500 * SEC, 0.0, 0.0, 0.0) == t.CB_WARNING
+
+
+def test_a_confirmation_does_not_skip_the_cooldown_or_survive_a_new_halt() -> None:
+    gated = PARAMS.copy()
+    gated[t.P_MANUAL_RESUME] = 1.0
+    state = new_breaker_state()
+    breaker_step_nb(gated, state, 0, 250.0, 0.0, 0.0)
+    confirm_resume_nb(state)
+    assert breaker_step_nb(gated, state, 10 * SEC, 0.0, 0.0, 0.0) == t.CB_HALTED  # cooling
+    assert breaker_step_nb(gated, state, 100 * SEC, 0.0, 0.0, 0.0) == t.CB_REDUCING
+    breaker_step_nb(gated, state, 101 * SEC, 250.0, 0.0, 0.0)  # halted again
+    assert breaker_step_nb(gated, state, 1_000 * SEC, 0.0, 0.0, 0.0) == t.CB_HALTED
+    state = new_breaker_state()
+    confirm_resume_nb(state)  # given while NORMAL: it must not pre-approve a later halt's exit
+    breaker_step_nb(gated, state, 0, 250.0, 0.0, 0.0)
+    assert breaker_step_nb(gated, state, 1_000 * SEC, 0.0, 0.0, 0.0) == t.CB_HALTED
 
 
 def test_each_recovery_step_restarts_the_cooldown() -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from corp.core import reference as ref
 from corp.core import types as t
-from corp.core.breaker import breaker_step_nb, new_breaker_state
+from corp.core.breaker import breaker_step_nb, confirm_resume_nb, new_breaker_state
 from corp.core.glft import glft_exact_table
 from corp.core.params import param_vector
 from corp.core.quote import quote_nb
@@ -97,15 +97,19 @@ def test_quote_kernel_agrees_with_reference(
             st.floats(-50.0, 300.0),  # daily loss
             st.floats(0.0, 600.0),  # drawdown
             st.floats(0.0, 1.2),  # |inventory|
+            st.booleans(),  # a person confirms the step out of HALTED before this step
         ),
         min_size=1,
         max_size=30,
     ),
     kill_frac=st.sampled_from([0.0, 0.025]),
+    manual=st.sampled_from([0, 1]),
 )
 @settings(max_examples=100, deadline=None)
-def test_breaker_kernel_agrees_with_reference(steps, kill_frac) -> None:
-    params = param_vector(kill_loss_frac=kill_frac, cooldown_ns=60e9, recovery_quiet_ns=30e9)
+def test_breaker_kernel_agrees_with_reference(steps, kill_frac, manual) -> None:
+    params = param_vector(
+        kill_loss_frac=kill_frac, cooldown_ns=60e9, recovery_quiet_ns=30e9, manual_resume=manual
+    )
     state_nb = new_breaker_state()
     state_ref = {
         "state": t.CB_NORMAL,
@@ -115,8 +119,12 @@ def test_breaker_kernel_agrees_with_reference(steps, kill_frac) -> None:
         "transitions": 0,
     }
     now = 0
-    for gap, loss, drawdown, inv in steps:
+    for gap, loss, drawdown, inv, confirm in steps:
         now += gap * 1_000_000_000
+        if confirm:
+            confirm_resume_nb(state_nb)
+            state_ref["confirmed"] = 1
         got = breaker_step_nb(params, state_nb, now, loss, drawdown, inv)
         assert got == ref.breaker_step(list(params), state_ref, now, loss, drawdown, inv)
     assert state_nb[t.B_TRANSITIONS] == state_ref["transitions"]
+    assert state_nb[t.B_CONFIRMED] == state_ref.get("confirmed", 0)
