@@ -192,6 +192,8 @@ def pack_run_spec(spec: object) -> dict[str, float]:
     if gamma is not None:
         values["gamma"] = float(gamma)  # type: ignore[arg-type]
         values["glft_xi"] = float(gamma)  # type: ignore[arg-type]
+    elif kind_name in ("hawkes", "hawkes_adaptive"):
+        values["gamma"] = 0.0  # gamma: null = quote around mid + skew, no AS reservation
     for src, dst in (("fill_decay_k_per_quote", "k"), ("fill_rate_a_per_sec", "a")):
         if _get(st, src) is not None:
             values[dst] = float(_get(st, src))  # type: ignore[arg-type]

@@ -253,6 +253,10 @@ def raw_quote_nb(
             ask_half *= params[P_ADVERSE_WIDEN_FACTOR]
         limit = params[P_INVENTORY_LIMIT]
         reservation = mid - params[P_INVENTORY_SKEW_FACTOR] * (q / limit) * h0
+        gamma = params[P_GAMMA]  # 0 = no AS reservation (strategy.gamma: null)
+        if gamma > 0.0:
+            sigma = params[P_SIGMA]
+            reservation -= q_units * gamma * sigma * sigma * tau
         bid = reservation - bid_half
         ask = reservation + ask_half
         half = 0.5 * (bid_half + ask_half)

@@ -117,6 +117,8 @@ def raw_quote(
         bid_half = h0 * _side_mult(feat[t.F_SELL_INTENSITY], p) * adverse
         ask_half = h0 * _side_mult(feat[t.F_BUY_INTENSITY], p) * adverse
         r = mid - p[t.P_INVENTORY_SKEW_FACTOR] * (q / p[t.P_INVENTORY_LIMIT]) * h0
+        if p[t.P_GAMMA] > 0:  # the AS reservation under the Hawkes spreads (strategy.gamma set)
+            r -= (q / p[t.P_INVENTORY_UNIT]) * p[t.P_GAMMA] * p[t.P_SIGMA] ** 2 * tau
         bid, ask = r - bid_half, r + ask_half
         half = (bid_half + ask_half) / 2.0
     elif kind in (t.KIND_INTEGRATED, t.KIND_FAST_INTEGRATED):

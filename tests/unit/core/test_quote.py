@@ -183,6 +183,33 @@ def test_hawkes_spread_narrows_above_high_and_widens_below_low_intensity() -> No
     assert out[t.Q_ASK_PX] - 100.0 == pytest.approx(0.2, abs=0.01)
 
 
+def test_hawkes_with_gamma_adds_the_as_reservation_and_without_it_skews_only() -> None:
+    # q = 0.4 base = 40 lots of 0.01; gamma 0.1 per quote per lot, sigma 0.5, tau 2 s:
+    # AS shift = 40 * 0.1 * 0.25 * 2 = 2.0; skew = 0.5 * (0.4 / 1.0) * h0 with h0 = 0.1
+    common = dict(kind=t.KIND_HAWKES, base_spread_frac=0.002, inventory_skew_factor=0.5,
+                  inventory_limit=1.0, inventory_unit=0.01, sigma=0.5, lot_size=0.01)  # fmt: skip
+    feat = _features(100.0, 99.0, 101.0)
+    feat[t.F_TAU_SECS] = 2.0
+    skew_only = _quote(param_vector(**common, gamma=0.0), feat, 0.4)
+    with_as = _quote(param_vector(**common, gamma=0.1), feat, 0.4)
+    assert skew_only[t.Q_RESERVATION_PX] == pytest.approx(100.0 - 0.02, abs=1e-12)
+    assert with_as[t.Q_RESERVATION_PX] == pytest.approx(100.0 - 0.02 - 2.0, abs=1e-12)
+
+
+def test_a_hawkes_spec_without_gamma_packs_gamma_zero_and_with_it_packs_its_value() -> None:
+    from corp.core.params import pack_run_spec
+    from corp.spec.check import check_container
+    from corp.spec.compose import compose_config, to_container
+
+    def packed(*overrides: str) -> float:
+        checked = check_container(to_container(compose_config(["strategy=hawkes", *overrides])))
+        assert checked.spec is not None, checked.field_problems
+        return pack_run_spec(checked.spec)["gamma"]
+
+    assert packed() == 0.0
+    assert packed("strategy.gamma=0.05", "strategy.inventory_skew_factor=0") == 0.05
+
+
 def test_adverse_selection_flag_widens_the_hawkes_spread() -> None:
     params = param_vector(kind=t.KIND_HAWKES, base_spread_frac=0.002, adverse_widen_factor=2.0)
     feat = _features(100.0, 99.0, 101.0)
