@@ -87,7 +87,10 @@ class SimExchange:
         self.accounts: dict[str, Account] = {}
         self.fee_account = Account(FEE_ACCOUNT)
         self.orders: dict[int, Order] = {}
+        """Every order the venue still knows (open, or closed and not yet forgotten), by ordId."""
         self.by_client_id: dict[tuple[str, str], Order] = {}
+        self._open: dict[str, dict[int, Order]] = {}
+        """Open orders per account in ordId order: listing them never walks closed history."""
         self.fills: dict[str, list[dict[str, str]]] = {}
         self.refused: list[tuple[str, str, str]] = []
         """Placements refused before reaching the book: (account, clOrdId, sCode), in order."""
@@ -159,6 +162,7 @@ class SimExchange:
             order.state = "canceled"
             order.cancel_source = POST_ONLY_CANCEL_SOURCE
             self._register(order)
+            self._settle(order)
             self._emit_order(order, None)
             return SimResult(order)
         matches = book.match(order, max_lots=self.fill_cap)
@@ -191,6 +195,7 @@ class SimExchange:
         elif order.remaining_lots > 0:
             order.state = "canceled"
         order.u_time_ms = self.clock_ms()
+        self._settle(order)
         self._emit_order(order, None)
         if rest_lots > 0 or order.ord_type in ("market", "ioc"):
             self._emit(SimEvent("account", account=account))
@@ -230,6 +235,7 @@ class SimExchange:
         order.state = "canceled"
         order.cancel_source = order.cancel_source or "1"
         order.u_time_ms = self.clock_ms()
+        self._settle(order)
         self._emit_order(order, None)
         self._emit(SimEvent("account", account=order.account))
 
@@ -252,10 +258,11 @@ class SimExchange:
         return order
 
     def open_orders(self, account: str, inst_id: str | None = None) -> list[Order]:
+        """Open orders of ``account`` (of ``inst_id`` when given), oldest ordId first."""
         return [
             o
-            for o in self.orders.values()
-            if o.account == account and o.is_open and (inst_id is None or o.inst_id == inst_id)
+            for o in self._open.get(account, {}).values()
+            if inst_id is None or o.inst_id == inst_id
         ]
 
     def _new_order(self, account: str, req: dict[str, Any], cl_ord_id: str) -> Order:
@@ -292,6 +299,17 @@ class SimExchange:
         if order.cl_ord_id:
             self.by_client_id[(order.account, order.cl_ord_id)] = order
 
+    def _settle(self, order: Order) -> None:
+        """File a registered order as open or closed after its state changed."""
+        if order.is_open:
+            self._open.setdefault(order.account, {})[order.ord_id] = order
+            return
+        book = self._open.get(order.account)
+        if book is not None:
+            book.pop(order.ord_id, None)
+            if not book:
+                del self._open[order.account]
+
     def _execute(self, inst: Instrument, book: OrderBook, match: Match) -> None:
         maker, taker = match.maker, match.taker
         maker_acct, taker_acct = self.account(maker.account), self.account(taker.account)
@@ -311,6 +329,7 @@ class SimExchange:
                 inst, order.side, match.px_ticks, match.lots, rate, self.fee_account
             )
             order.u_time_ms = now
+            order.fee -= fee
             fill = {
                 "instId": inst.inst_id,
                 "instType": inst.inst_type,
@@ -333,6 +352,8 @@ class SimExchange:
             self._emit(SimEvent("account", account=acct.name))
             if inst.inst_type == "SWAP":
                 self._emit(SimEvent("position", inst_id=inst.inst_id, account=acct.name))
+        if not maker.is_open:
+            self._settle(maker)
         trade = {
             "instId": inst.inst_id,
             "tradeId": trade_id,
@@ -442,8 +463,8 @@ class SimExchange:
             i: 0 for i, x in self.instruments.items() if x.inst_type == "SWAP"
         }
         expected_frozen: dict[tuple[str, str], Decimal] = {}
-        for order in self.orders.values():
-            if order.is_open and isinstance(order.frozen, Decimal):
+        for order in (o for book in self._open.values() for o in book.values()):
+            if isinstance(order.frozen, Decimal):
                 acct = self.account(order.account)
                 ccy = acct.funds_ccy(self.instruments[order.inst_id], order.side)
                 key = (order.account, ccy)

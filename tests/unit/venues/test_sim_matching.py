@@ -137,6 +137,19 @@ def test_any_order_sequence_conserves_money_and_pairs_every_fill(seq) -> None:
         open_ = ex.open_orders(acct)
         if cancel and open_:
             ex.cancel(acct, "BTC-USDT", str(open_[0].ord_id), None)
+        for name in ("a", "b", "c"):  # the open-order index against a plain scan of every order
+            scanned = sorted(
+                (o for o in ex.orders.values() if o.account == name and o.is_open),
+                key=lambda o: o.ord_id,
+            )
+            assert ex.open_orders(name) == scanned
+    for order in ex.orders.values():  # the fee kept on the order against its fills
+        fees = [
+            Decimal(f["fee"])
+            for f in ex.fills.get(order.account, ())
+            if f["ordId"] == str(order.ord_id)
+        ]
+        assert order.fee == sum(fees, Decimal(0))
     audit = ex.audit()
     assert audit["problems"] == []
     assert audit["totals"] == start
