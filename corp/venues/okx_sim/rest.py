@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from corp.venues.okx_sim.exchange import S_ORDER_MISSING, SimResult, fmt
+from corp.venues.okx_sim.exchange import MARKET_TRADES_MAX, S_ORDER_MISSING, SimResult, fmt
 from corp.venues.okx_sim.wire import balance_row, order_row, position_rows
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ async def trades(state: SimState, request: web.Request) -> web.Response:
     if inst_id is None:
         return envelope([], "51001", "Instrument ID does not exist")
     try:
-        limit = max(1, min(500, int(request.query.get("limit", "100"))))
+        limit = max(1, min(MARKET_TRADES_MAX, int(request.query.get("limit", "100"))))
     except ValueError:
         return envelope([], "51000", "Parameter limit error")
     rows = list(state.exchange.trades[inst_id])[-limit:]
@@ -193,7 +193,7 @@ def _place(state: SimState, account: str, row: Any) -> dict[str, str]:
     reject = state.faults.orders
     if state.faults.roll(reject.reject_rate):
         result = SimResult(None, reject.reject_code, "Order rejected (injected fault)")
-        state.exchange.refused.append((account, cl_ord_id, reject.reject_code))
+        state.exchange.record_refused(account, cl_ord_id, reject.reject_code)
     else:
         result = state.exchange.place(account, row)
     return {

@@ -24,7 +24,7 @@ def test_submission_that_times_out_but_lands_after_the_retry_is_refused_not_dupl
                 ack,
                 await venue.open_orders(SPOT),
                 sim.state.exchange.open_orders("alice"),
-                sim.state.exchange.refused,
+                list(sim.state.exchange.refused),
             )
 
     ack, open_orders, at_venue, refused = asyncio.run(scenario())
@@ -43,7 +43,12 @@ def test_submission_that_times_out_and_lands_before_the_lookup_is_found_not_rese
             await admin(sim, "/fault", {"rest": {**slow_lookup, "count": 2}})
             ack = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem5"))
             retries = sample(venue, "corp_venue_order_retries_total")
-            return ack, sim.state.exchange.open_orders("alice"), sim.state.exchange.refused, retries
+            return (
+                ack,
+                sim.state.exchange.open_orders("alice"),
+                list(sim.state.exchange.refused),
+                retries,
+            )
 
     ack, live, refused, retries = asyncio.run(scenario())
     assert ack.duplicate is True

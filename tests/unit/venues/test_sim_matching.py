@@ -65,7 +65,7 @@ def test_duplicate_client_order_id_is_refused_with_51016_pointing_at_the_first()
     assert again.s_code == "51016"
     assert again.order is first
     assert len(ex.open_orders("a")) == 1
-    assert ex.refused == [("a", "dup1", "51016")]
+    assert list(ex.refused) == [("a", "dup1", "51016")]
 
 
 def test_off_tick_price_is_rejected_naming_tick_size() -> None:
