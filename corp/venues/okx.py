@@ -40,6 +40,29 @@ __all__ = ["OkxVenue", "ccxt_config", "make_exchange"]
 
 T = TypeVar("T")
 POST_ONLY_CANCEL_SOURCE = "31"
+COUNTED_KEYS_MAX = 10_000
+
+
+class RecentKeys:
+    """The newest ``cap`` keys seen, oldest forgotten first: "count each order once" for metrics
+    without a set that grows with every order of a long run. An order seen again after 10,000
+    newer ones could be counted twice; by then it is no longer being reconciled."""
+
+    def __init__(self, cap: int = COUNTED_KEYS_MAX) -> None:
+        self.cap = cap
+        self._keys: dict[str, None] = {}
+
+    def add(self, key: str) -> bool:
+        """Remember ``key``; True if it was not already remembered."""
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self.cap:
+            del self._keys[next(iter(self._keys))]
+        return True
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class CorpOkx(EnvelopeGuard, ccxt_async.okx):  # type: ignore[misc]
@@ -146,8 +169,8 @@ class OkxVenue:
         self.exchange = exchange if exchange is not None else make_exchange(config, credentials)
         self.throttle = TokenBucket(config.throttle.rate_per_sec, config.throttle.burst)
         self.rng = np.random.default_rng(seed)
-        self._counted_rejects: set[str] = set()
-        self._counted_partials: set[str] = set()
+        self._counted_rejects = RecentKeys()
+        self._counted_partials = RecentKeys()
 
     def __repr__(self) -> str:  # never let the ccxt object (which holds keys) into a repr
         return f"OkxVenue(mode={self.config.mode!r}, rest_url={self.config.rest_url!r})"
@@ -446,13 +469,11 @@ class OkxVenue:
                 str(raw.get("status")), "rejected"
             )
         key = f"{symbol}|{raw.get('id')}"
-        if status == "rejected" and key not in self._counted_rejects:
-            self._counted_rejects.add(key)
+        if status == "rejected" and self._counted_rejects.add(key):
             self.metrics.order_rejects.labels(venue=self.name, reason=reason or "unknown").inc()
         filled = self._to_base(symbol, raw.get("filled"))
         size = self._to_base(symbol, raw.get("amount"))
-        if 0 < filled < size and key not in self._counted_partials:
-            self._counted_partials.add(key)
+        if 0 < filled < size and self._counted_partials.add(key):
             self.metrics.partial_fills.labels(venue=self.name).inc()
         ts_ms = raw.get("lastUpdateTimestamp") or raw.get("timestamp") or 0
         return OrderSnapshot(
