@@ -41,6 +41,10 @@ __all__ = ["OkxVenue", "ccxt_config", "make_exchange"]
 T = TypeVar("T")
 POST_ONLY_CANCEL_SOURCE = "31"
 COUNTED_KEYS_MAX = 10_000
+OPEN_ORDERS_PAGE = 100
+"""OKX orders-pending answers at most 100 rows per request (its ``limit`` maximum)."""
+OPEN_ORDERS_MAX_PAGES = 200
+"""A listing that needs more pages than this (20,000 open orders) is refused, not truncated."""
 
 
 class RecentKeys:
@@ -339,10 +343,64 @@ class OkxVenue:
         return self._snapshot(raw)
 
     async def open_orders(self, symbol: str) -> list[OrderSnapshot]:
-        raws = await self._read(
-            "fetch_open_orders", lambda: self.exchange.fetch_open_orders(symbol)
-        )
-        return [self._snapshot(raw) for raw in raws]
+        """Every open order, oldest first, however many pages OKX needs to list them.
+
+        orders-pending answers the newest 100 and pages downwards with ``after`` = the smallest
+        ordId seen (ccxt passes it through; its own ``paginate`` option sends a time ``until``
+        orders-pending ignores, and stops at 10 calls). An order placed while the pages are
+        walked is newer than the first page, so the walk is followed by one from the top down
+        to the newest ordId already seen, repeated until such a walk fits in one page: a single
+        page is one atomic read, so nothing can have slipped in above it.
+        """
+        found: dict[int, dict[str, Any]] = {}
+        pages_left = OPEN_ORDERS_MAX_PAGES
+        seen_down_to: int | None = None  # None: walk every page; else stop at this ordId
+        while True:
+            top, pages = await self._walk_open_orders(symbol, found, seen_down_to, pages_left)
+            pages_left -= pages
+            if pages == 1 or top is None:
+                break
+            seen_down_to = top if seen_down_to is None else max(seen_down_to, top)
+        return [self._snapshot(found[ord_id]) for ord_id in sorted(found)]
+
+    async def _walk_open_orders(
+        self, symbol: str, found: dict[int, dict[str, Any]], stop_at: int | None, pages_left: int
+    ) -> tuple[int | None, int]:
+        """Page from the newest open order down, until a short page or an ordId <= ``stop_at``;
+        add every row to ``found``. Returns (newest ordId seen, pages read)."""
+        after: int | None = None
+        top: int | None = None
+        pages = 0
+        while True:
+            if pages == pages_left:
+                raise TransientCallError(
+                    f"{self.name} open orders of {symbol} need more than "
+                    f"{OPEN_ORDERS_MAX_PAGES} pages of {OPEN_ORDERS_PAGE}; refusing a partial list",
+                    kind="malformed",
+                    ambiguous=False,
+                )
+            params = {} if after is None else {"after": str(after)}
+            page = await self._read(
+                "fetch_open_orders",
+                lambda params=params: self.exchange.fetch_open_orders(
+                    symbol, None, OPEN_ORDERS_PAGE, params
+                ),
+            )
+            pages += 1
+            ids = [int(raw["id"]) for raw in page]
+            if after is not None and any(ord_id >= after for ord_id in ids):
+                raise TransientCallError(
+                    f"{self.name} orders-pending ignored after={after} for {symbol} "
+                    f"(answered ordIds up to {max(ids)}); refusing a listing that cannot page",
+                    kind="malformed",
+                    ambiguous=False,
+                )
+            found.update(zip(ids, page, strict=True))
+            if ids and top is None:
+                top = max(ids)
+            if len(page) < OPEN_ORDERS_PAGE or (stop_at is not None and min(ids) <= stop_at):
+                return top, pages
+            after = min(ids)
 
     async def fills(self, symbol: str, *, limit: int = 100) -> list[Fill]:
         raws = await self._read(
@@ -413,7 +471,7 @@ class OkxVenue:
         finished: list[OrderSnapshot] = []
         never: list[str] = []
         for cid in sorted(known - live_ids):
-            # orders-pending is one page (OKX: 100 newest) and races with fills: ask each order
+            # not open when listed (or filled since): ask each order for its final state
             snap = await self.order(symbol, cid)
             if snap is None:
                 never.append(cid)

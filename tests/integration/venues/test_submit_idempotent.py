@@ -136,12 +136,13 @@ def test_reconcile_reports_an_open_order_beyond_the_first_open_orders_page_as_li
             newer = {"instId": "BTC-USDT", "side": "buy", "ordType": "post_only", "px": "28000"}
             for _ in range(100):  # newer orders push runOld1 off orders-pending's 100-row page
                 sim.state.exchange.place("alice", newer | {"sz": "0.001"})
-            first_page = await venue.open_orders(SPOT)
+            listed = await venue.open_orders(SPOT)
             result = await venue.reconcile(SPOT, ["runOld1"])
-            return first_page, result
+            return listed, result
 
-    first_page, result = asyncio.run(scenario())
-    assert "runOld1" not in {o.client_order_id for o in first_page}
+    listed, result = asyncio.run(scenario())
+    assert len(listed) == 101  # every page walked
+    assert listed[0].client_order_id == "runOld1"  # oldest first
     assert [(o.client_order_id, o.status) for o in result.live] == [("runOld1", "open")]
     assert result.finished == []
 
