@@ -32,7 +32,12 @@ from corp.venues.base import (
     Reconciliation,
     validate_client_order_id,
 )
-from corp.venues.classify import EnvelopeGuard, TransientCallError, to_venue_error
+from corp.venues.classify import (
+    CancelNotConfirmed,
+    EnvelopeGuard,
+    TransientCallError,
+    to_venue_error,
+)
 from corp.venues.config import OkxCredentials, VenueConfig
 from corp.venues.throttle import TokenBucket
 
@@ -41,6 +46,7 @@ __all__ = ["OkxVenue", "ccxt_config", "make_exchange"]
 T = TypeVar("T")
 POST_ONLY_CANCEL_SOURCE = "31"
 COUNTED_KEYS_MAX = 10_000
+LIVE = ("open", "partially_filled")
 OPEN_ORDERS_PAGE = 100
 """OKX orders-pending answers at most 100 rows per request (its ``limit`` maximum)."""
 OPEN_ORDERS_MAX_PAGES = 200
@@ -317,17 +323,67 @@ class OkxVenue:
             return None
 
     async def cancel(self, symbol: str, client_order_id: str) -> bool:
+        """Cancel by client id: True once the order is known cancelled, False when it was not
+        open (filled, cancelled before, or never seen); :class:`CancelNotConfirmed` otherwise.
+
+        A cancel that times out (or meets a reset or 5xx) may or may not have reached the venue,
+        so the order is looked up before anything is concluded: cancelled -> True, filled ->
+        False, still live -> cancel again (cancelling is idempotent at the venue: a late
+        duplicate answers 51400). A 51400 after such an ambiguous attempt is also looked up,
+        since it may be this very cancel, landed late. Out of attempts, the error carries the
+        last state seen (live, or None = unknown); it never returns True for a live order.
+        """
         cid = validate_client_order_id(client_order_id)
+        attempts = self.config.order_attempts
+        maybe_landed = False  # an earlier attempt may have reached the venue
+        last: TransientCallError | None = None
+        known: OrderSnapshot | None = None  # the latest state seen (None: unknown)
+        for attempt in range(attempts):
+            if attempt:
+                await self._sleep_backoff(attempt - 1)
+            try:
+                await self._call(
+                    "cancel_order",
+                    lambda: self.exchange.cancel_order(None, symbol, {"clientOrderId": cid}),
+                )
+                return True
+            except TransientCallError as exc:
+                last = exc
+                if not exc.ambiguous:
+                    continue  # refused before it was processed (rate limit): just try again
+                maybe_landed = True
+                answered, known = await self._state_after_ambiguity(symbol, cid)
+                if answered and (known is None or known.status not in LIVE):
+                    return known is not None and known.status == "canceled"
+                # live (the cancel was lost, or is still on its way) or unknown: cancel again
+            except Exception as exc:
+                if getattr(exc, "kind", None) != "not_found":
+                    raise
+                if not maybe_landed:
+                    return False
+                # not open any more: cancelled by an earlier attempt that landed, or filled
+                answered, known = await self._state_after_ambiguity(symbol, cid)
+                if not answered or known is None or known.status not in LIVE:
+                    return known is not None and known.status == "canceled"
+        assert last is not None
+        state = f"still {known.status}" if known is not None else "state unknown"
+        raise CancelNotConfirmed(
+            f"{self.name} cancel not confirmed after {attempts} attempts, order {state} "
+            f"<client_order_id={cid}>: {last}",
+            kind=last.kind,
+            ambiguous=last.ambiguous,
+            order=known,
+        ) from last
+
+    async def _state_after_ambiguity(
+        self, symbol: str, cid: str
+    ) -> tuple[bool, OrderSnapshot | None]:
+        """(answered, state) of an order after an ambiguous failure; answered is False when
+        the lookup itself failed (the state is then unknown, never assumed)."""
         try:
-            await self._read(
-                "cancel_order",
-                lambda: self.exchange.cancel_order(None, symbol, {"clientOrderId": cid}),
-            )
-        except Exception as exc:
-            if getattr(exc, "kind", None) == "not_found":
-                return False
-            raise
-        return True
+            return True, await self.order(symbol, cid)
+        except TransientVenueError:
+            return False, None
 
     async def order(self, symbol: str, client_order_id: str) -> OrderSnapshot | None:
         cid = validate_client_order_id(client_order_id)
