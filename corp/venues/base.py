@@ -152,7 +152,9 @@ class Venue(Protocol):
         """Place an order; retrying with the same client id never creates a second order."""
 
     async def cancel(self, symbol: str, client_order_id: str) -> bool:
-        """Cancel by client id; False if it was already done or unknown."""
+        """Cancel by client id: True once it is known cancelled, False if it was not open
+        (already done or unknown). When neither can be confirmed (timeouts) it raises a
+        TransientVenueError: the order may still be live, never treat it as cancelled."""
 
     async def order(self, symbol: str, client_order_id: str) -> OrderSnapshot | None:
         """The order's current state, None if the venue never saw it."""

@@ -18,8 +18,10 @@ import aiohttp
 import ccxt
 
 from corp.errors import FatalVenueError, TransientVenueError, VenueError
+from corp.venues.base import OrderSnapshot
 
 __all__ = [
+    "CancelNotConfirmed",
     "EnvelopeGuard",
     "ErrorKind",
     "FatalCallError",
@@ -97,6 +99,18 @@ class TransientCallError(TransientVenueError):
         super().__init__(message)
         self.kind = kind
         self.ambiguous = ambiguous
+
+
+class CancelNotConfirmed(TransientCallError):
+    """A cancel whose outcome could not be confirmed: ``order`` is the order's last known state
+    (open or partially filled: it is still live, cancel again or reconcile), or None when even
+    that is unknown (reconcile before acting). Never read as "cancelled"."""
+
+    def __init__(
+        self, message: str, *, kind: ErrorKind, ambiguous: bool, order: OrderSnapshot | None
+    ) -> None:
+        super().__init__(message, kind=kind, ambiguous=ambiguous)
+        self.order = order
 
 
 class FatalCallError(FatalVenueError):

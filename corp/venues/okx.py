@@ -32,7 +32,12 @@ from corp.venues.base import (
     Reconciliation,
     validate_client_order_id,
 )
-from corp.venues.classify import EnvelopeGuard, TransientCallError, to_venue_error
+from corp.venues.classify import (
+    CancelNotConfirmed,
+    EnvelopeGuard,
+    TransientCallError,
+    to_venue_error,
+)
 from corp.venues.config import OkxCredentials, VenueConfig
 from corp.venues.throttle import TokenBucket
 
@@ -40,6 +45,34 @@ __all__ = ["OkxVenue", "ccxt_config", "make_exchange"]
 
 T = TypeVar("T")
 POST_ONLY_CANCEL_SOURCE = "31"
+COUNTED_KEYS_MAX = 10_000
+LIVE = ("open", "partially_filled")
+OPEN_ORDERS_PAGE = 100
+"""OKX orders-pending answers at most 100 rows per request (its ``limit`` maximum)."""
+OPEN_ORDERS_MAX_PAGES = 200
+"""A listing that needs more pages than this (20,000 open orders) is refused, not truncated."""
+
+
+class RecentKeys:
+    """The newest ``cap`` keys seen, oldest forgotten first: "count each order once" for metrics
+    without a set that grows with every order of a long run. An order seen again after 10,000
+    newer ones could be counted twice; by then it is no longer being reconciled."""
+
+    def __init__(self, cap: int = COUNTED_KEYS_MAX) -> None:
+        self.cap = cap
+        self._keys: dict[str, None] = {}
+
+    def add(self, key: str) -> bool:
+        """Remember ``key``; True if it was not already remembered."""
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self.cap:
+            del self._keys[next(iter(self._keys))]
+        return True
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class CorpOkx(EnvelopeGuard, ccxt_async.okx):  # type: ignore[misc]
@@ -146,8 +179,8 @@ class OkxVenue:
         self.exchange = exchange if exchange is not None else make_exchange(config, credentials)
         self.throttle = TokenBucket(config.throttle.rate_per_sec, config.throttle.burst)
         self.rng = np.random.default_rng(seed)
-        self._counted_rejects: set[str] = set()
-        self._counted_partials: set[str] = set()
+        self._counted_rejects = RecentKeys()
+        self._counted_partials = RecentKeys()
 
     def __repr__(self) -> str:  # never let the ccxt object (which holds keys) into a repr
         return f"OkxVenue(mode={self.config.mode!r}, rest_url={self.config.rest_url!r})"
@@ -290,17 +323,67 @@ class OkxVenue:
             return None
 
     async def cancel(self, symbol: str, client_order_id: str) -> bool:
+        """Cancel by client id: True once the order is known cancelled, False when it was not
+        open (filled, cancelled before, or never seen); :class:`CancelNotConfirmed` otherwise.
+
+        A cancel that times out (or meets a reset or 5xx) may or may not have reached the venue,
+        so the order is looked up before anything is concluded: cancelled -> True, filled ->
+        False, still live -> cancel again (cancelling is idempotent at the venue: a late
+        duplicate answers 51400). A 51400 after such an ambiguous attempt is also looked up,
+        since it may be this very cancel, landed late. Out of attempts, the error carries the
+        last state seen (live, or None = unknown); it never returns True for a live order.
+        """
         cid = validate_client_order_id(client_order_id)
+        attempts = self.config.order_attempts
+        maybe_landed = False  # an earlier attempt may have reached the venue
+        last: TransientCallError | None = None
+        known: OrderSnapshot | None = None  # the latest state seen (None: unknown)
+        for attempt in range(attempts):
+            if attempt:
+                await self._sleep_backoff(attempt - 1)
+            try:
+                await self._call(
+                    "cancel_order",
+                    lambda: self.exchange.cancel_order(None, symbol, {"clientOrderId": cid}),
+                )
+                return True
+            except TransientCallError as exc:
+                last = exc
+                if not exc.ambiguous:
+                    continue  # refused before it was processed (rate limit): just try again
+                maybe_landed = True
+                answered, known = await self._state_after_ambiguity(symbol, cid)
+                if answered and (known is None or known.status not in LIVE):
+                    return known is not None and known.status == "canceled"
+                # live (the cancel was lost, or is still on its way) or unknown: cancel again
+            except Exception as exc:
+                if getattr(exc, "kind", None) != "not_found":
+                    raise
+                if not maybe_landed:
+                    return False
+                # not open any more: cancelled by an earlier attempt that landed, or filled
+                answered, known = await self._state_after_ambiguity(symbol, cid)
+                if not answered or known is None or known.status not in LIVE:
+                    return known is not None and known.status == "canceled"
+        assert last is not None
+        state = f"still {known.status}" if known is not None else "state unknown"
+        raise CancelNotConfirmed(
+            f"{self.name} cancel not confirmed after {attempts} attempts, order {state} "
+            f"<client_order_id={cid}>: {last}",
+            kind=last.kind,
+            ambiguous=last.ambiguous,
+            order=known,
+        ) from last
+
+    async def _state_after_ambiguity(
+        self, symbol: str, cid: str
+    ) -> tuple[bool, OrderSnapshot | None]:
+        """(answered, state) of an order after an ambiguous failure; answered is False when
+        the lookup itself failed (the state is then unknown, never assumed)."""
         try:
-            await self._read(
-                "cancel_order",
-                lambda: self.exchange.cancel_order(None, symbol, {"clientOrderId": cid}),
-            )
-        except Exception as exc:
-            if getattr(exc, "kind", None) == "not_found":
-                return False
-            raise
-        return True
+            return True, await self.order(symbol, cid)
+        except TransientVenueError:
+            return False, None
 
     async def order(self, symbol: str, client_order_id: str) -> OrderSnapshot | None:
         cid = validate_client_order_id(client_order_id)
@@ -316,10 +399,64 @@ class OkxVenue:
         return self._snapshot(raw)
 
     async def open_orders(self, symbol: str) -> list[OrderSnapshot]:
-        raws = await self._read(
-            "fetch_open_orders", lambda: self.exchange.fetch_open_orders(symbol)
-        )
-        return [self._snapshot(raw) for raw in raws]
+        """Every open order, oldest first, however many pages OKX needs to list them.
+
+        orders-pending answers the newest 100 and pages downwards with ``after`` = the smallest
+        ordId seen (ccxt passes it through; its own ``paginate`` option sends a time ``until``
+        orders-pending ignores, and stops at 10 calls). An order placed while the pages are
+        walked is newer than the first page, so the walk is followed by one from the top down
+        to the newest ordId already seen, repeated until such a walk fits in one page: a single
+        page is one atomic read, so nothing can have slipped in above it.
+        """
+        found: dict[int, dict[str, Any]] = {}
+        pages_left = OPEN_ORDERS_MAX_PAGES
+        seen_down_to: int | None = None  # None: walk every page; else stop at this ordId
+        while True:
+            top, pages = await self._walk_open_orders(symbol, found, seen_down_to, pages_left)
+            pages_left -= pages
+            if pages == 1 or top is None:
+                break
+            seen_down_to = top if seen_down_to is None else max(seen_down_to, top)
+        return [self._snapshot(found[ord_id]) for ord_id in sorted(found)]
+
+    async def _walk_open_orders(
+        self, symbol: str, found: dict[int, dict[str, Any]], stop_at: int | None, pages_left: int
+    ) -> tuple[int | None, int]:
+        """Page from the newest open order down, until a short page or an ordId <= ``stop_at``;
+        add every row to ``found``. Returns (newest ordId seen, pages read)."""
+        after: int | None = None
+        top: int | None = None
+        pages = 0
+        while True:
+            if pages == pages_left:
+                raise TransientCallError(
+                    f"{self.name} open orders of {symbol} need more than "
+                    f"{OPEN_ORDERS_MAX_PAGES} pages of {OPEN_ORDERS_PAGE}; refusing a partial list",
+                    kind="malformed",
+                    ambiguous=False,
+                )
+            params = {} if after is None else {"after": str(after)}
+            page = await self._read(
+                "fetch_open_orders",
+                lambda params=params: self.exchange.fetch_open_orders(
+                    symbol, None, OPEN_ORDERS_PAGE, params
+                ),
+            )
+            pages += 1
+            ids = [int(raw["id"]) for raw in page]
+            if after is not None and any(ord_id >= after for ord_id in ids):
+                raise TransientCallError(
+                    f"{self.name} orders-pending ignored after={after} for {symbol} "
+                    f"(answered ordIds up to {max(ids)}); refusing a listing that cannot page",
+                    kind="malformed",
+                    ambiguous=False,
+                )
+            found.update(zip(ids, page, strict=True))
+            if ids and top is None:
+                top = max(ids)
+            if len(page) < OPEN_ORDERS_PAGE or (stop_at is not None and min(ids) <= stop_at):
+                return top, pages
+            after = min(ids)
 
     async def fills(self, symbol: str, *, limit: int = 100) -> list[Fill]:
         raws = await self._read(
@@ -390,7 +527,7 @@ class OkxVenue:
         finished: list[OrderSnapshot] = []
         never: list[str] = []
         for cid in sorted(known - live_ids):
-            # orders-pending is one page (OKX: 100 newest) and races with fills: ask each order
+            # not open when listed (or filled since): ask each order for its final state
             snap = await self.order(symbol, cid)
             if snap is None:
                 never.append(cid)
@@ -446,13 +583,11 @@ class OkxVenue:
                 str(raw.get("status")), "rejected"
             )
         key = f"{symbol}|{raw.get('id')}"
-        if status == "rejected" and key not in self._counted_rejects:
-            self._counted_rejects.add(key)
+        if status == "rejected" and self._counted_rejects.add(key):
             self.metrics.order_rejects.labels(venue=self.name, reason=reason or "unknown").inc()
         filled = self._to_base(symbol, raw.get("filled"))
         size = self._to_base(symbol, raw.get("amount"))
-        if 0 < filled < size and key not in self._counted_partials:
-            self._counted_partials.add(key)
+        if 0 < filled < size and self._counted_partials.add(key):
             self.metrics.partial_fills.labels(venue=self.name).inc()
         ts_ms = raw.get("lastUpdateTimestamp") or raw.get("timestamp") or 0
         return OrderSnapshot(

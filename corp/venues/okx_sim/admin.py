@@ -77,7 +77,7 @@ def add_admin_routes(app: web.Application, state: SimState) -> None:
                 "faults": state.faults.describe(),
                 "ws_connections": len(state.hub.conns),
                 "rest_requests": state.rest_requests,
-                "refused_placements": len(state.exchange.refused),
+                "refused_placements": state.exchange.refused_total,
             }
         )
 

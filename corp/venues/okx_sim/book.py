@@ -2,7 +2,8 @@
 
 The book knows nothing about accounts or money: it stores resting orders, matches an incoming order
 against the opposite side (best price first, then arrival order) and remembers which price levels
-changed so the WebSocket layer can publish incremental ``books`` updates.
+changed so the WebSocket layer can publish incremental ``books`` updates. The two ledger fields on
+:class:`Order` (``frozen``, ``fee``) are kept there by the exchange, never read by the book.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import bisect
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 __all__ = ["Match", "OrdType", "Order", "OrderBook", "OrderState", "Side"]
@@ -40,6 +42,9 @@ class Order:
     state: OrderState = "live"
     cancel_source: str = ""
     frozen: object = field(default=None, repr=False)
+    fee: Decimal = field(default=Decimal(0), repr=False)
+    """Sum of this order's fill fees in OKX's sign (negative = charged, positive = rebate): kept
+    on the order so its row stays right after the fills themselves leave the retention window."""
 
     @property
     def remaining_lots(self) -> int:

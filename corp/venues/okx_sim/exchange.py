@@ -2,6 +2,11 @@
 
 Everything here is synchronous and single-threaded (it runs on the server's event loop), so each
 operation is atomic: a REST request or a background-flow step sees and leaves a consistent state.
+
+History is bounded (:class:`Retention`), so a soak of any length runs in constant memory: open
+orders, balances and positions are state and always kept; what closes is kept only as long as OKX
+documents it (a canceled order with no fill 2 hours, any other closed order 7 days, the public
+trades the latest 500) and, per account, only its newest N closed orders and fills.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from corp.venues.okx_sim.accounts import FEE_ACCOUNT, Account, FeeSchedule
 from corp.venues.okx_sim.book import Match, Order, OrderBook, Side
 from corp.venues.okx_sim.instruments import DEFAULT_INSTRUMENTS, Instrument
 
-__all__ = ["SimEvent", "SimExchange", "SimResult"]
+__all__ = ["MARKET_TRADES_MAX", "Retention", "SimEvent", "SimExchange", "SimResult"]
 
 CL_ORD_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 ORD_TYPES: frozenset[str] = frozenset({"limit", "post_only", "market", "ioc"})
@@ -34,6 +39,50 @@ S_BAD_SIZE = "51121"
 S_CANCEL_MISSING = "51400"
 S_ORDER_MISSING = "51603"
 POST_ONLY_CANCEL_SOURCE = "31"  # OKX: "the post-only order would take liquidity"
+HOUR_MS = 3_600_000
+MARKET_TRADES_MAX = 500
+"""OKX market/trades: ``limit`` at most 500, so no more public trades are ever served."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long closed history stays queryable (by ordId/clOrdId, fills, orders-history).
+
+    The windows are OKX's documented ones: orders-history covers 7 days, but "incomplete orders
+    that have been canceled are only reserved for 2 hours". OKX keeps fills 3 days (trade/fills)
+    and 3 months (fills-history), longer than any simulator run, so fills are bounded by count
+    only. The per-account counts are the simulator's own bound (OKX has none documented): the
+    newest ``*_per_account`` closed orders of each kind and fills. An order that is forgotten
+    answers 51603/51400 like an unknown one, and its clOrdId may be used again (OKX itself only
+    refuses a clOrdId that a *pending* order carries). ``None`` = unbounded (benchmark baseline).
+    """
+
+    canceled_unfilled_ms: int | None = 2 * HOUR_MS
+    """A canceled order that never traded (incl. post-only refusals) is forgotten after this."""
+    traded_ms: int | None = 7 * 24 * HOUR_MS
+    """A filled, or partially filled then canceled, order is forgotten after this."""
+    canceled_unfilled_per_account: int | None = 10_000
+    """At most this many canceled-unfilled orders per account (the cancel/replace churn)."""
+    traded_per_account: int | None = 10_000
+    """At most this many closed orders that traded, per account (kept apart from the churn so
+    quoting cannot push a filled order out of reach of reconciliation)."""
+    fills_per_account: int | None = 10_000
+    """At most this many fills per account (fills-history answers 100 per request)."""
+    refused_log: int | None = 1_000
+    """How many refused placements :attr:`SimExchange.refused` lists (the total is counted)."""
+
+
+class _ClosedLog:
+    """One account's closed orders, oldest close first, in two queues with their own windows."""
+
+    __slots__ = ("traded", "unfilled")
+
+    def __init__(self) -> None:
+        self.unfilled: deque[Order] = deque()
+        self.traded: deque[Order] = deque()
+
+    def __len__(self) -> int:
+        return len(self.unfilled) + len(self.traded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +124,10 @@ class SimExchange:
         instruments: Iterable[Instrument] = DEFAULT_INSTRUMENTS,
         fees: FeeSchedule | None = None,
         default_balances: dict[str, Decimal] | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.clock_ms = clock_ms
+        self.retention = retention or Retention()
         self.instruments = {inst.inst_id: inst for inst in instruments}
         self.books = {inst_id: OrderBook(inst_id) for inst_id in self.instruments}
         self.fees = fees or FeeSchedule()
@@ -87,12 +138,18 @@ class SimExchange:
         self.accounts: dict[str, Account] = {}
         self.fee_account = Account(FEE_ACCOUNT)
         self.orders: dict[int, Order] = {}
+        """Every order the venue still knows (open, or closed and not yet forgotten), by ordId."""
         self.by_client_id: dict[tuple[str, str], Order] = {}
-        self.fills: dict[str, list[dict[str, str]]] = {}
-        self.refused: list[tuple[str, str, str]] = []
-        """Placements refused before reaching the book: (account, clOrdId, sCode), in order."""
+        self._open: dict[str, dict[int, Order]] = {}
+        """Open orders per account in ordId order: listing them never walks closed history."""
+        self._closed: dict[str, _ClosedLog] = {}
+        self.fills: dict[str, deque[dict[str, str]]] = {}
+        """Each account's newest fills, oldest first (at most ``fills_per_account``)."""
+        self.refused: deque[tuple[str, str, str]] = deque(maxlen=self.retention.refused_log)
+        """The latest placements refused before reaching the book: (account, clOrdId, sCode)."""
+        self.refused_total = 0
         self.trades: dict[str, deque[dict[str, str]]] = {
-            inst_id: deque(maxlen=500) for inst_id in self.instruments
+            inst_id: deque(maxlen=MARKET_TRADES_MAX) for inst_id in self.instruments
         }
         self.book_seq: dict[str, int] = dict.fromkeys(self.instruments, 0)
         self.listeners: list[Callable[[SimEvent], None]] = []
@@ -135,10 +192,16 @@ class SimExchange:
         Sizes are lots of the instrument (base units for SPOT, contracts for SWAP), for market
         orders too: unlike OKX's SPOT market buys (quote units by default), which CORP never sends.
         """
+        self._forget_expired(account)  # an expired order's clOrdId no longer blocks a new one
         result = self._place(account, req)
         if not result.ok:
-            self.refused.append((account, str(req.get("clOrdId") or ""), result.s_code))
+            self.record_refused(account, str(req.get("clOrdId") or ""), result.s_code)
         return result
+
+    def record_refused(self, account: str, cl_ord_id: str, s_code: str) -> None:
+        """Log a placement refused before the book (here or by an injected fault)."""
+        self.refused.append((account, cl_ord_id, s_code))
+        self.refused_total += 1
 
     def _place(self, account: str, req: dict[str, Any]) -> SimResult:
         cl_ord_id = str(req.get("clOrdId") or "")
@@ -159,6 +222,7 @@ class SimExchange:
             order.state = "canceled"
             order.cancel_source = POST_ONLY_CANCEL_SOURCE
             self._register(order)
+            self._settle(order)
             self._emit_order(order, None)
             return SimResult(order)
         matches = book.match(order, max_lots=self.fill_cap)
@@ -191,6 +255,7 @@ class SimExchange:
         elif order.remaining_lots > 0:
             order.state = "canceled"
         order.u_time_ms = self.clock_ms()
+        self._settle(order)
         self._emit_order(order, None)
         if rest_lots > 0 or order.ord_type in ("market", "ioc"):
             self._emit(SimEvent("account", account=account))
@@ -230,6 +295,7 @@ class SimExchange:
         order.state = "canceled"
         order.cancel_source = order.cancel_source or "1"
         order.u_time_ms = self.clock_ms()
+        self._settle(order)
         self._emit_order(order, None)
         self._emit(SimEvent("account", account=order.account))
 
@@ -237,6 +303,7 @@ class SimExchange:
         self, account: str, inst_id: str | None, ord_id: str | None, cl_ord_id: str | None
     ) -> Order | None:
         """An order of ``account`` by ordId or clOrdId (and instId when given)."""
+        self._forget_expired(account)
         order: Order | None = None
         if ord_id:
             try:
@@ -252,10 +319,11 @@ class SimExchange:
         return order
 
     def open_orders(self, account: str, inst_id: str | None = None) -> list[Order]:
+        """Open orders of ``account`` (of ``inst_id`` when given), oldest ordId first."""
         return [
             o
-            for o in self.orders.values()
-            if o.account == account and o.is_open and (inst_id is None or o.inst_id == inst_id)
+            for o in self._open.get(account, {}).values()
+            if inst_id is None or o.inst_id == inst_id
         ]
 
     def _new_order(self, account: str, req: dict[str, Any], cl_ord_id: str) -> Order:
@@ -292,6 +360,47 @@ class SimExchange:
         if order.cl_ord_id:
             self.by_client_id[(order.account, order.cl_ord_id)] = order
 
+    def _settle(self, order: Order) -> None:
+        """File a registered order as open or closed after its state changed."""
+        if order.is_open:
+            self._open.setdefault(order.account, {})[order.ord_id] = order
+            return
+        book = self._open.get(order.account)
+        if book is not None:
+            book.pop(order.ord_id, None)
+            if not book:
+                del self._open[order.account]
+        log = self._closed.get(order.account)
+        if log is None:
+            log = self._closed[order.account] = _ClosedLog()
+        (log.traded if order.filled_lots else log.unfilled).append(order)
+        self._forget_expired(order.account)
+
+    def _forget_expired(self, account: str) -> None:
+        """Drop ``account``'s closed orders that left the retention window or the count cap."""
+        log = self._closed.get(account)
+        if log is None:
+            return
+        keep = self.retention
+        now = self.clock_ms()
+        for queue, window_ms, cap in (
+            (log.unfilled, keep.canceled_unfilled_ms, keep.canceled_unfilled_per_account),
+            (log.traded, keep.traded_ms, keep.traded_per_account),
+        ):
+            while queue and (
+                (cap is not None and len(queue) > cap)
+                or (window_ms is not None and now - queue[0].u_time_ms > window_ms)
+            ):
+                self._forget(queue.popleft())
+        if not log:
+            del self._closed[account]
+
+    def _forget(self, order: Order) -> None:
+        del self.orders[order.ord_id]
+        key = (order.account, order.cl_ord_id)
+        if order.cl_ord_id and self.by_client_id.get(key) is order:
+            del self.by_client_id[key]
+
     def _execute(self, inst: Instrument, book: OrderBook, match: Match) -> None:
         maker, taker = match.maker, match.taker
         maker_acct, taker_acct = self.account(maker.account), self.account(taker.account)
@@ -311,6 +420,7 @@ class SimExchange:
                 inst, order.side, match.px_ticks, match.lots, rate, self.fee_account
             )
             order.u_time_ms = now
+            order.fee -= fee
             fill = {
                 "instId": inst.inst_id,
                 "instType": inst.inst_type,
@@ -328,11 +438,16 @@ class SimExchange:
                 "ts": str(now),
             }
             self._next_bill_id += 1
-            self.fills.setdefault(acct.name, []).append(fill)
+            fills = self.fills.get(acct.name)
+            if fills is None:
+                fills = self.fills[acct.name] = deque(maxlen=self.retention.fills_per_account)
+            fills.append(fill)
             self._emit_order(order, fill)
             self._emit(SimEvent("account", account=acct.name))
             if inst.inst_type == "SWAP":
                 self._emit(SimEvent("position", inst_id=inst.inst_id, account=acct.name))
+        if not maker.is_open:
+            self._settle(maker)
         trade = {
             "instId": inst.inst_id,
             "tradeId": trade_id,
@@ -442,8 +557,8 @@ class SimExchange:
             i: 0 for i, x in self.instruments.items() if x.inst_type == "SWAP"
         }
         expected_frozen: dict[tuple[str, str], Decimal] = {}
-        for order in self.orders.values():
-            if order.is_open and isinstance(order.frozen, Decimal):
+        for order in (o for book in self._open.values() for o in book.values()):
+            if isinstance(order.frozen, Decimal):
                 acct = self.account(order.account)
                 ccy = acct.funds_ccy(self.instruments[order.inst_id], order.side)
                 key = (order.account, ccy)

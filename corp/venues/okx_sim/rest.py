@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from corp.venues.okx_sim.exchange import S_ORDER_MISSING, SimResult, fmt
+from corp.venues.okx_sim.exchange import MARKET_TRADES_MAX, S_ORDER_MISSING, SimResult, fmt
 from corp.venues.okx_sim.wire import balance_row, order_row, position_rows
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ async def trades(state: SimState, request: web.Request) -> web.Response:
     if inst_id is None:
         return envelope([], "51001", "Instrument ID does not exist")
     try:
-        limit = max(1, min(500, int(request.query.get("limit", "100"))))
+        limit = max(1, min(MARKET_TRADES_MAX, int(request.query.get("limit", "100"))))
     except ValueError:
         return envelope([], "51000", "Parameter limit error")
     rows = list(state.exchange.trades[inst_id])[-limit:]
@@ -193,7 +193,7 @@ def _place(state: SimState, account: str, row: Any) -> dict[str, str]:
     reject = state.faults.orders
     if state.faults.roll(reject.reject_rate):
         result = SimResult(None, reject.reject_code, "Order rejected (injected fault)")
-        state.exchange.refused.append((account, cl_ord_id, reject.reject_code))
+        state.exchange.record_refused(account, cl_ord_id, reject.reject_code)
     else:
         result = state.exchange.place(account, row)
     return {
@@ -264,17 +264,54 @@ cancel_order = _single(_cancel)
 cancel_batch = _batch(_cancel, "cancels")
 
 
+PENDING_PAGE_MAX = 100
+"""OKX orders-pending: ``limit`` at most 100 (the default)."""
+
+
+def _ord_id_param(query: Mapping[str, str], name: str) -> int | None:
+    text = query.get(name, "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise _ParamError(name)
+    return int(text)
+
+
+class _ParamError(Exception):
+    """A query parameter OKX would refuse with 51000 "Parameter {name} error"."""
+
+
 async def orders_pending(state: SimState, request: web.Request) -> web.Response:
-    inst_id = request.query.get("instId") or None
-    inst_type = request.query.get("instType", "")
+    """OKX's paging: newest ordId first, ``after`` = only older than that ordId, ``before`` =
+    only newer, at most ``limit`` (1-100, default 100) rows; with ``before`` alone the newest
+    rows above it come back (as OKX's other ``before`` cursors do)."""
+    q = request.query
+    try:
+        after = _ord_id_param(q, "after")
+        before = _ord_id_param(q, "before")
+        try:
+            limit = int(q.get("limit") or PENDING_PAGE_MAX)
+        except ValueError:
+            raise _ParamError("limit") from None
+        if not 1 <= limit <= PENDING_PAGE_MAX:
+            raise _ParamError("limit")
+    except _ParamError as exc:
+        return envelope([], "51000", f"Parameter {exc.args[0]} error")
+    inst_type, ord_type, order_state = q.get("instType"), q.get("ordType"), q.get("state")
     ex = state.exchange
-    orders = [
-        o
-        for o in ex.open_orders(request[ACCOUNT], inst_id)
-        if not inst_type or ex.instruments[o.inst_id].inst_type == inst_type
-    ]
-    orders.sort(key=lambda o: o.ord_id, reverse=True)
-    return envelope([order_row(ex, o) for o in orders[:100]])
+    rows = []
+    for order in reversed(ex.open_orders(request[ACCOUNT], q.get("instId") or None)):
+        if len(rows) == limit or (before is not None and order.ord_id <= before):
+            break
+        if (
+            (after is not None and order.ord_id >= after)
+            or (inst_type and ex.instruments[order.inst_id].inst_type != inst_type)
+            or (ord_type and order.ord_type != ord_type)
+            or (order_state and order.state != order_state)
+        ):
+            continue
+        rows.append(order_row(ex, order))
+    return envelope(rows)
 
 
 async def get_order(state: SimState, request: web.Request) -> web.Response:

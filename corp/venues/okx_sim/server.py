@@ -15,7 +15,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from corp.venues.okx_sim.accounts import FeeSchedule
 from corp.venues.okx_sim.admin import add_admin_routes
 from corp.venues.okx_sim.book import Order
-from corp.venues.okx_sim.exchange import SimExchange
+from corp.venues.okx_sim.exchange import Retention, SimExchange
 from corp.venues.okx_sim.faults import FaultState
 from corp.venues.okx_sim.flow import FlowSource, HawkesFlow
 from corp.venues.okx_sim.market import HOUSE, TAKER, BackgroundMarket
@@ -70,6 +70,19 @@ class SimConfig(BaseModel):
     """Private requests per second per API key before answering 429/50011 (None = no limit)."""
     account_burst: Annotated[int, Field(ge=1)] = 20
     """Back-to-back private requests allowed per API key after a quiet period (default 20)."""
+    closed_orders_per_account: Annotated[int, Field(ge=1)] = 10_000
+    """Closed orders kept queryable per account and kind (canceled-unfilled / traded), on top
+    of OKX's 2 h / 7 day windows; older ones are forgotten (bounded memory over a long soak)."""
+    fills_per_account: Annotated[int, Field(ge=1)] = 10_000
+    """Newest fills kept per account (fills-history pages through at most these)."""
+
+    def retention(self) -> Retention:
+        """The exchange's history bounds under this config."""
+        return Retention(
+            canceled_unfilled_per_account=self.closed_orders_per_account,
+            traded_per_account=self.closed_orders_per_account,
+            fills_per_account=self.fills_per_account,
+        )
 
 
 @dataclass
@@ -114,10 +127,19 @@ class SimState:
         return max(1, lots // 2) if maker.remaining_lots > 1 else lots
 
 
-def build_state(config: SimConfig, flow: FlowSource | None = None) -> SimState:
+def build_state(
+    config: SimConfig,
+    flow: FlowSource | None = None,
+    *,
+    clock_ms: Callable[[], int] | None = None,
+    retention: Retention | None = None,
+) -> SimState:
+    """The simulator's state without a server: ``clock_ms`` (default wall clock) and
+    ``retention`` (default from ``config``) let in-process runs simulate hours in seconds."""
     exchange = SimExchange(
-        clock_ms=lambda: time.time_ns() // 1_000_000,
+        clock_ms=clock_ms or (lambda: time.time_ns() // 1_000_000),
         fees=FeeSchedule(config.maker_fee_rate, config.taker_fee_rate),
+        retention=retention or config.retention(),
     )
     faults = FaultState(config.seed + 1)
     market = None

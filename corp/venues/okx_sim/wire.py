@@ -21,7 +21,6 @@ def order_row(
         if order.filled_lots
         else ""
     )
-    fee = sum((Decimal(f["fee"]) for f in _fills_of(exchange, order)), Decimal(0))
     row = {
         "instId": order.inst_id,
         "instType": inst.inst_type,
@@ -37,7 +36,7 @@ def order_row(
         "state": order.state,
         "accFillSz": fmt(inst.sz(order.filled_lots)),
         "avgPx": avg_px,
-        "fee": fmt(fee),
+        "fee": fmt(order.fee),
         "feeCcy": inst.quote_ccy,
         "cancelSource": order.cancel_source,
         "cTime": str(order.c_time_ms),
@@ -56,13 +55,6 @@ def order_row(
     else:
         row |= {"fillSz": "0", "fillPx": "", "tradeId": "", "execType": "", "fillTime": ""}
     return row
-
-
-def _fills_of(exchange: SimExchange, order: Order) -> list[dict[str, str]]:
-    if not order.filled_lots:
-        return []
-    oid = str(order.ord_id)
-    return [f for f in exchange.fills.get(order.account, ()) if f["ordId"] == oid]
 
 
 def balance_row(account: Account, now_ms: int) -> dict[str, object]:

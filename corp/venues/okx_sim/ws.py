@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ __all__ = ["WsHub"]
 PUBLIC_CHANNELS = frozenset({"books", "books5", "bbo-tbt", "trades"})
 PRIVATE_CHANNELS = frozenset({"orders", "account", "positions"})
 SEND_QUEUE_MAX = 10_000
+CONNECTION_LOG_MAX = 1_000
+"""Accept/drop times kept for tests and drills (the latest; older ones are dropped)."""
 
 
 @dataclass(eq=False)
@@ -51,10 +54,10 @@ class WsHub:
         self._flush_scheduled = False
         self._next_conn = 1
         self.messages_sent = 0
-        self.accepted_secs: list[float] = []
-        """Event-loop time of every accepted connection (reconnect gaps, storm detection)."""
-        self.dropped_secs: list[float] = []
-        """Event-loop time of every ``drop_all``."""
+        self.accepted_secs: deque[float] = deque(maxlen=CONNECTION_LOG_MAX)
+        """Event-loop times of the latest accepted connections (reconnect gaps, storms)."""
+        self.dropped_secs: deque[float] = deque(maxlen=CONNECTION_LOG_MAX)
+        """Event-loop times of the latest ``drop_all`` calls."""
         self.book_snapshots = 0
         """``books`` subscriptions answered with a full snapshot (a re-sync shows up here)."""
         state.exchange.listeners.append(self.on_event)
@@ -178,6 +181,7 @@ class WsHub:
         key = (channel, inst_id)
         if op == "unsubscribe":
             conn.subs.discard(key)
+            conn.args.pop(key, None)
             self.send(conn, {"event": "unsubscribe", "arg": arg, "connId": conn.conn_id})
             return
         conn.subs.add(key)

@@ -150,7 +150,7 @@ def test_partially_failed_batch_raises_nothing_and_marks_only_the_failed_leg_rej
         async with sim_venue() as (sim, venue):
             legs = [leg("buy", 0.01, 29_000.0, "bat1"), leg("sell", 500.0, 31_000.0, "bat2")]
             orders = await venue.exchange.create_orders(legs)
-            return orders, sim.state.exchange.open_orders("alice"), sim.state.exchange.refused
+            return orders, sim.state.exchange.open_orders("alice"), list(sim.state.exchange.refused)
 
     orders, live, refused = asyncio.run(scenario())  # OKX answers code "2": ccxt does not raise
     assert (orders[1]["clientOrderId"], orders[1]["status"]) == ("bat2", "rejected")

@@ -68,7 +68,9 @@ def test_dropped_connections_are_redialed_with_growing_jittered_capped_delays() 
             hub = sim.state.hub
             gaps_ms = [
                 (accepted - dropped) * 1000.0
-                for dropped, accepted in zip(hub.dropped_secs, hub.accepted_secs[1:], strict=True)
+                for dropped, accepted in zip(
+                    hub.dropped_secs, list(hub.accepted_secs)[1:], strict=True
+                )
             ]
             return feed.delays_ms, gaps_ms, feed.book, metric(feed, "corp_feed_reconnects_total")
 

@@ -9,7 +9,8 @@ import pytest
 
 from corp.errors import FatalVenueError, TransientVenueError
 from corp.venues.base import OrderRequest
-from corp.venues.config import ThrottleConfig
+from corp.venues.classify import CancelNotConfirmed
+from corp.venues.config import BackoffConfig, ThrottleConfig
 from corp.venues.okx import OkxVenue
 from corp.venues.okx_sim.server import SimConfig, running_sim
 from tests.integration.venues.conftest import (
@@ -19,6 +20,7 @@ from tests.integration.venues.conftest import (
     extra_venue,
     sample,
     sim_venue,
+    until,
     venue_config,
 )
 
@@ -208,3 +210,125 @@ def test_client_throttle_keeps_a_burst_under_the_venues_rate_limit() -> None:
     refused, limited = asyncio.run(scenario(10_000.0))
     assert refused > 0
     assert limited == float(refused)
+
+
+SLOW_CANCEL = {"kind": "slow", "path_contains": "cancel-order"}
+# a retry waits 150 ms: long enough for a cancel delayed 250 ms (timed out at 150 ms) to land first
+PATIENT = {
+    "timeout_ms": 150,
+    "backoff": BackoffConfig(initial_ms=150.0, max_ms=150.0, jitter_pct=0),
+}
+
+
+def test_cancel_that_times_out_but_lands_is_confirmed_cancelled_and_replaced_once() -> None:
+    async def scenario():
+        async with sim_venue(**PATIENT) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "cto1"))
+            await admin(sim, "/fault", {"rest": {**SLOW_CANCEL, "delay_ms": 250, "count": 1}})
+            cancelled = await venue.cancel(SPOT, "cto1")  # answers after its own 150 ms timeout
+            if cancelled:  # the engine's cancel/replace: replace only what is known cancelled
+                await venue.submit(OrderRequest(SPOT, "buy", 29_001.0, 0.01, "cto2"))
+            live = [o.cl_ord_id for o in sim.state.exchange.open_orders("alice")]
+            return cancelled, await venue.order(SPOT, "cto1"), live
+
+    cancelled, first, live = asyncio.run(scenario())
+    # the retry met 51400 (the first cancel had landed): looked up, it is cancelled, not "unknown"
+    assert cancelled is True
+    assert first.status == "canceled"
+    assert live == ["cto2"]  # exactly one live order: the replacement
+
+
+def test_cancel_that_times_out_while_the_order_fills_reports_it_not_cancelled() -> None:
+    async def scenario():
+        async with sim_venue(timeout_ms=300) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_999.0, 0.01, "ctf1"))
+            await admin(sim, "/fault", {"rest": {**SLOW_CANCEL, "delay_ms": 600, "count": 1}})
+            seen = sim.state.rest_requests
+            cancel = asyncio.create_task(venue.cancel(SPOT, "ctf1"))
+            await until(lambda: sim.state.rest_requests > seen, "the cancel reaches the venue")
+            taker = {"instId": "BTC-USDT", "side": "sell", "ordType": "market", "sz": "0.01"}
+            assert sim.state.exchange.place("bob", taker).ok  # fills ctf1 while the cancel waits
+            cancelled = await cancel
+            return (
+                cancelled,
+                await venue.order(SPOT, "ctf1"),
+                sim.state.exchange.open_orders("alice"),
+            )
+
+    cancelled, snap, live = asyncio.run(scenario())
+    assert cancelled is False  # never "cancelled": it filled
+    assert snap.status == "filled"
+    assert live == []
+
+
+def test_cancel_lost_to_a_gateway_timeout_finds_the_order_live_and_cancels_it() -> None:
+    async def scenario():
+        async with sim_venue(timeout_ms=300) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "ctl1"))
+            lost = {"kind": "server_error", "status": 504, "path_contains": "cancel-order"}
+            await admin(sim, "/fault", {"rest": {**lost, "count": 1}})  # never processed
+            lookups = sample(venue, "corp_venue_api_latency_seconds_count", op="fetch_order")
+            cancelled = await venue.cancel(SPOT, "ctl1")
+            looked_up = (
+                sample(venue, "corp_venue_api_latency_seconds_count", op="fetch_order") - lookups
+            )
+            return cancelled, looked_up, sim.state.exchange.open_orders("alice")
+
+    cancelled, looked_up, live = asyncio.run(scenario())
+    assert cancelled is True
+    assert looked_up == 1.0  # the timeout was not read as cancelled: the order was looked up
+    assert live == []
+
+
+def test_cancel_lost_on_every_attempt_reports_the_order_still_live() -> None:
+    async def scenario():
+        async with sim_venue(timeout_ms=300) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "ctl2"))
+            lost = {"kind": "server_error", "status": 504, "path_contains": "cancel-order"}
+            await admin(sim, "/fault", {"rest": lost})
+            with pytest.raises(CancelNotConfirmed, match="still open") as err:
+                await venue.cancel(SPOT, "ctl2")
+            live = [o.cl_ord_id for o in sim.state.exchange.open_orders("alice")]
+            await admin(sim, "/fault", method="DELETE")
+            return err.value, live, await venue.cancel(SPOT, "ctl2")
+
+    err, live_after_failure, cancelled_later = asyncio.run(scenario())
+    assert (err.kind, err.order.client_order_id, err.order.status) == ("timeout", "ctl2", "open")
+    assert live_after_failure == ["ctl2"]  # it was live, and reported live
+    assert cancelled_later is True
+
+
+def test_cancel_with_every_request_timing_out_reports_the_state_unknown_then_reconciles() -> None:
+    async def scenario():
+        async with sim_venue(timeout_ms=150, order_attempts=2) as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "ctu1"))
+            await admin(sim, "/fault", {"latency_ms": 300})  # cancels and look-ups alike
+            with pytest.raises(CancelNotConfirmed, match="state unknown") as err:
+                await venue.cancel(SPOT, "ctu1")
+            await admin(sim, "/fault", method="DELETE")
+            order = sim.state.exchange.find("alice", None, None, "ctu1")
+            await until(lambda: order.state == "canceled", "a delayed cancel lands")
+            result = await venue.reconcile(SPOT, ["ctu1"])
+            return err.value, result, sim.state.exchange.open_orders("alice")
+
+    err, result, live = asyncio.run(scenario())
+    assert err.order is None  # unknown, so never reported cancelled (nor live)
+    assert [(o.client_order_id, o.status) for o in result.finished] == [("ctu1", "canceled")]
+    assert result.live == []
+    assert live == []
+
+
+def test_rate_limited_cancel_is_retried_without_a_lookup() -> None:
+    async def scenario():
+        async with sim_venue() as (sim, venue):
+            await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "ctr1"))
+            limited = {"kind": "rate_limit", "path_contains": "cancel-order", "count": 2}
+            await admin(sim, "/fault", {"rest": limited})  # refused unprocessed: not ambiguous
+            cancelled = await venue.cancel(SPOT, "ctr1")
+            lookups = sample(venue, "corp_venue_api_latency_seconds_count", op="fetch_order")
+            return cancelled, lookups, sim.state.exchange.open_orders("alice")
+
+    cancelled, lookups, live = asyncio.run(scenario())
+    assert cancelled is True
+    assert lookups == 0.0
+    assert live == []

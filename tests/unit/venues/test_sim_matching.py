@@ -65,7 +65,7 @@ def test_duplicate_client_order_id_is_refused_with_51016_pointing_at_the_first()
     assert again.s_code == "51016"
     assert again.order is first
     assert len(ex.open_orders("a")) == 1
-    assert ex.refused == [("a", "dup1", "51016")]
+    assert list(ex.refused) == [("a", "dup1", "51016")]
 
 
 def test_off_tick_price_is_rejected_naming_tick_size() -> None:
@@ -137,6 +137,19 @@ def test_any_order_sequence_conserves_money_and_pairs_every_fill(seq) -> None:
         open_ = ex.open_orders(acct)
         if cancel and open_:
             ex.cancel(acct, "BTC-USDT", str(open_[0].ord_id), None)
+        for name in ("a", "b", "c"):  # the open-order index against a plain scan of every order
+            scanned = sorted(
+                (o for o in ex.orders.values() if o.account == name and o.is_open),
+                key=lambda o: o.ord_id,
+            )
+            assert ex.open_orders(name) == scanned
+    for order in ex.orders.values():  # the fee kept on the order against its fills
+        fees = [
+            Decimal(f["fee"])
+            for f in ex.fills.get(order.account, ())
+            if f["ordId"] == str(order.ord_id)
+        ]
+        assert order.fee == sum(fees, Decimal(0))
     audit = ex.audit()
     assert audit["problems"] == []
     assert audit["totals"] == start
