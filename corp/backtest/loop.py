@@ -9,10 +9,11 @@ order is: our messages arriving at the exchange, exchange market events, message
 (fills, then order completions), our market events.
 
 Every money decision calls `corp.core` (the two halves of quote_nb, breaker_step_nb,
-apply_fill_nb, signals). The whole state sits in arrays the caller owns (`corp.backtest.types`),
-so a long stream is run chunk by chunk: a call processes everything that cannot be affected by
-later rows and returns where our cursor stopped; the caller carries the rows we have not seen yet
-into the next chunk.
+apply_fill_nb, signals, and for the hedging kinds hedge_decision_nb at each of our updates, before
+the requote gate, on the schedule it keeps in ``istate``/``fstate``). The whole state sits in
+arrays the caller owns (`corp.backtest.types`), so a long stream is run chunk by chunk: a call
+processes everything that cannot be affected by later rows and returns where our cursor stopped;
+the caller carries the rows we have not seen yet into the next chunk.
 
 Speed (benchmarks/bench_engine.py), without changing a result: numba increfs and decrefs every
 array a called kernel touches in a branch, two atomic operations per array per call, which once
