@@ -43,6 +43,7 @@ class LoopState:
     lo_bid: np.ndarray
     lo_ask: np.ndarray
     istate: np.ndarray
+    fstate: np.ndarray
     acct: np.ndarray
     sig: np.ndarray
     cache: np.ndarray
@@ -77,7 +78,9 @@ class LoopState:
         for slot in (bt.IS_EX_BID, bt.IS_EX_ASK, bt.IS_LO_BID, bt.IS_LO_ASK):
             istate[slot] = -1
         istate[bt.IS_NEXT_ORDER_NS] = bt.INF_NS
-        istate[bt.IS_LAST_HEDGE_NS] = -bt.INF_NS // 2
+        istate[bt.IS_LAST_HEDGE_NS] = -bt.INF_NS // 2  # the first hedge decision is due at once
+        istate[bt.IS_HEDGE_FAST_UNTIL_NS] = -bt.INF_NS // 2
+        fstate = np.full(bt.N_FS, np.nan)
         qout = np.full(ct.N_QUOTE_OUT, np.nan)
         return cls(
             params=params,
@@ -88,6 +91,7 @@ class LoopState:
             lo_bid=np.zeros(n_ticks),
             lo_ask=np.zeros(n_ticks),
             istate=istate,
+            fstate=fstate,
             acct=new_account(float(params[ct.P_INITIAL_CAPITAL])),
             sig=new_signals(),
             cache=np.zeros(ct.N_CACHE),
@@ -140,6 +144,7 @@ class LoopState:
             self.lo_bid,
             self.lo_ask,
             self.istate,
+            self.fstate,
             self.acct,
             self.sig,
             self.cache,

@@ -9,10 +9,11 @@ order is: our messages arriving at the exchange, exchange market events, message
 (fills, then order completions), our market events.
 
 Every money decision calls `corp.core` (the two halves of quote_nb, breaker_step_nb,
-apply_fill_nb, signals). The whole state sits in arrays the caller owns (`corp.backtest.types`),
-so a long stream is run chunk by chunk: a call processes everything that cannot be affected by
-later rows and returns where our cursor stopped; the caller carries the rows we have not seen yet
-into the next chunk.
+apply_fill_nb, signals, and for the hedging kinds hedge_decision_nb at each of our updates, before
+the requote gate, on the schedule it keeps in ``istate``/``fstate``). The whole state sits in
+arrays the caller owns (`corp.backtest.types`), so a long stream is run chunk by chunk: a call
+processes everything that cannot be affected by later rows and returns where our cursor stopped;
+the caller carries the rows we have not seen yet into the next chunk.
 
 Speed (benchmarks/bench_engine.py), without changing a result: numba increfs and decrefs every
 array a called kernel touches in a branch, two atomic operations per array per call, which once
@@ -53,10 +54,12 @@ from corp.backtest.types import (
     FR_PRICE,
     FR_QTY,
     FR_SIDE,
+    FS_HEDGE_REF_MID,
     INF_NS,
     IS_DAY,
     IS_EX_ASK,
     IS_EX_BID,
+    IS_HEDGE_FAST_UNTIL_NS,
     IS_I_EXCH,
     IS_I_LOCAL,
     IS_LAST_ENTRY_NS,
@@ -116,6 +119,7 @@ from corp.backtest.types import (
 )
 from corp.core.accounting import apply_fill_nb, equity_nb, mark_nb
 from corp.core.breaker import breaker_step_nb, normal_holds_nb, severity_values_nb
+from corp.core.hedge import hedge_decision_nb
 from corp.core.quote import finish_quote_nb, raw_quote_nb
 from corp.core.refs import hold_nb
 from corp.core.signals import features_nb, on_mid_nb, on_trade_nb
@@ -139,7 +143,7 @@ from corp.core.types import (
     P_CONCENTRATION_LIMIT_FRAC,
     P_DAILY_LOSS_LIMIT_FRAC,
     P_ENTRY_LATENCY_NS,
-    P_HEDGE_INTERVAL_NS,
+    P_HEDGE_ENABLED,
     P_HORIZON_SECS,
     P_INITIAL_CAPITAL,
     P_INVENTORY_LIMIT,
@@ -164,12 +168,12 @@ from corp.core.types import (
     Q_ASK_QTY,
     Q_BID_PX,
     Q_BID_QTY,
-    Q_HEDGE_QTY,
     QUEUE_POWER_PROB,
 )
 from corp.market.types import EV_DEPTH, EV_DEPTH_CLEAR, EV_TRADE, SIDE_BID
 
 DAY_NS = 86_400 * ONE_SEC_NS
+LINEAR_BOOK_OPTION_GAMMA = 0.0  # the loop trades one linear swap: no option gamma to hedge
 
 
 # --- latency and message links
@@ -426,6 +430,7 @@ def run_chunk_nb(
     lo_bid: np.ndarray,
     lo_ask: np.ndarray,
     istate: np.ndarray,
+    fstate: np.ndarray,
     acct: np.ndarray,
     sig: np.ndarray,
     cache: np.ndarray,
@@ -478,6 +483,7 @@ def run_chunk_nb(
     inv_limit = params[P_INVENTORY_LIMIT]
     kill_frac = params[P_KILL_LOSS_FRAC]
     kind_flag = int(params[P_KIND])
+    hedge_on = params[P_HEDGE_ENABLED] != 0.0
     # quote memo: for kinds whose quote depends only on the book top, inventory and breaker state
     # (no signals, no clock), an unchanged input gives an unchanged decision; skip recomputing it
     memo_ok = kind_flag in (KIND_NAIVE, KIND_AS, KIND_GLFT) and params[P_HORIZON_SECS] <= 0.0
@@ -951,8 +957,45 @@ def run_chunk_nb(
                 nxt = t_now - (t_now - next_rec) % record_ns + record_ns
             next_rec = nxt
 
-        # quoting decision
+        # hedge decision (corp.core.hedge): on its own schedule, before the requote gate, so a
+        # trigger is acted on at the update that sees it; never while halted
         halted = brk[B_KILL] != 0 or brk[B_STOP] != 0
+        if hedge_on and not (halted or state == CB_HALTED):
+            hedge, h_last, h_ref, h_fast = hedge_decision_nb(
+                params,
+                t_now,
+                acct[A_POSITION],
+                mid,
+                LINEAR_BOOK_OPTION_GAMMA,
+                istate[IS_LAST_HEDGE_NS],
+                fstate[FS_HEDGE_REF_MID],
+                istate[IS_HEDGE_FAST_UNTIL_NS],
+            )
+            istate[IS_LAST_HEDGE_NS] = h_last
+            fstate[FS_HEDGE_REF_MID] = h_ref
+            istate[IS_HEDGE_FAST_UNTIL_NS] = h_fast
+            if hedge != 0.0:
+                for k in range(n_slots):
+                    if orders_i[k, OI_STATUS] == ST_EMPTY:
+                        orders_i[k, OI_STATUS] = ST_SENT
+                        orders_i[k, OI_SIDE] = 1 if hedge > 0.0 else -1
+                        orders_i[k, OI_TICK] = -1
+                        orders_i[k, OI_TYPE] = TYPE_TAKER
+                        orders_i[k, OI_CANCEL_SENT] = 0
+                        orders_i[k, OI_CANCEL_AT_NS] = INF_NS
+                        orders_i[k, OI_FREE_AT_NS] = INF_NS
+                        orders_i[k, OI_EXCH_AT_NS] = _entry_arrival(
+                            params, lat_table, istate, t_now
+                        )
+                        orders_f[k, OF_QTY] = abs(hedge)
+                        orders_f[k, OF_LEAVES] = abs(hedge)
+                        orders_f[k, OF_PRICE] = math.nan
+                        agg[AG_HEDGES] += 1.0
+                        scan = _order_scan_nb(orders_i, tick0)
+                        slots_dirty = True
+                        break
+
+        # quoting decision
         if requote_ns > 0 and t_now < next_req and not (halted or state == CB_HALTED):
             continue
         if requote_ns > 0:
@@ -1027,25 +1070,6 @@ def run_chunk_nb(
                     orders_f[k, OF_FRONT] = 0.0
                     orders_f[k, OF_CUM_TRADE] = 0.0
                     agg[AG_ORDERS_SENT] += 1.0
-                    changed = True
-                    break
-        hedge = qout[Q_HEDGE_QTY]
-        if hedge != 0.0 and t_now - istate[IS_LAST_HEDGE_NS] >= int(params[P_HEDGE_INTERVAL_NS]):
-            for k in range(n_slots):
-                if orders_i[k, OI_STATUS] == ST_EMPTY:
-                    orders_i[k, OI_STATUS] = ST_SENT
-                    orders_i[k, OI_SIDE] = 1 if hedge > 0.0 else -1
-                    orders_i[k, OI_TICK] = -1
-                    orders_i[k, OI_TYPE] = TYPE_TAKER
-                    orders_i[k, OI_CANCEL_SENT] = 0
-                    orders_i[k, OI_CANCEL_AT_NS] = INF_NS
-                    orders_i[k, OI_FREE_AT_NS] = INF_NS
-                    orders_i[k, OI_EXCH_AT_NS] = _entry_arrival(params, lat_table, istate, t_now)
-                    orders_f[k, OF_QTY] = abs(hedge)
-                    orders_f[k, OF_LEAVES] = abs(hedge)
-                    orders_f[k, OF_PRICE] = math.nan
-                    istate[IS_LAST_HEDGE_NS] = t_now
-                    agg[AG_HEDGES] += 1.0
                     changed = True
                     break
         if changed:

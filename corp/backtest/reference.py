@@ -135,9 +135,11 @@ def run_reference(
     day = t0 // DAY_NS
     next_requote = t0
     requote_ns = int(p[t.P_REQUOTE_INTERVAL_NS])
-    last_hedge = -(2**62)
+    # hedge schedule (corp.core.hedge): the first decision is due at the first update
+    schedule = {"last_ns": -(2**62), "ref_mid": math.nan, "fast_until_ns": -(2**62)}
+    hedging = p[t.P_HEDGE_ENABLED] != 0
     state = t.CB_NORMAL
-    counts = {"orders": 0, "cancels": 0, "rejects": 0}
+    counts = {"orders": 0, "cancels": 0, "rejects": 0, "hedges": 0}
     uses_signals = int(p[t.P_KIND]) in (
         t.KIND_HAWKES,
         t.KIND_HAWKES_ADAPTIVE,
@@ -311,6 +313,15 @@ def run_reference(
             p, breaker, now, day_start - equity, peak - equity, abs(position)
         )
         halted = False
+        if hedging and state != t.CB_HALTED:
+            hedge = core_ref.hedge_decision(p, now, position, mid, 0.0, schedule)
+            if hedge != 0 and len(orders) < MAX_ORDERS:
+                seq += 1
+                side = 1 if hedge > 0 else -1
+                orders.append(
+                    _Order(seq, side, True, -1, abs(hedge), abs(hedge), entry_arrival(now))
+                )
+                counts["hedges"] += 1
         if requote_ns > 0 and now < next_requote and state != t.CB_HALTED:
             continue
         if requote_ns > 0:
@@ -342,23 +353,4 @@ def run_reference(
                 _Order(seq, side, False, want_tick, want_qty, want_qty, entry_arrival(now))
             )
             counts["orders"] += 1
-        hedge = q["hedge"]
-        if (
-            hedge != 0
-            and now - last_hedge >= int(p[t.P_HEDGE_INTERVAL_NS])
-            and len(orders) < MAX_ORDERS
-        ):
-            seq += 1
-            orders.append(
-                _Order(
-                    seq,
-                    1 if hedge > 0 else -1,
-                    True,
-                    -1,
-                    abs(hedge),
-                    abs(hedge),
-                    entry_arrival(now),
-                )
-            )
-            last_hedge = now
     return fills, {"cash": cash, "position": position, "fees": fees, **counts}

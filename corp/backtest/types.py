@@ -63,14 +63,19 @@ IS_NT_HEAD = 13
 IS_NT_TAIL = 14
 IS_N_FILLS = 15
 IS_N_RECS = 16
-IS_LAST_HEDGE_NS = 17
+IS_LAST_HEDGE_NS = 17  # last hedge decision (corp.core.hedge), traded or not
 IS_DAY = 18
 IS_LAST_LOCAL_NS = 19
 IS_MK_HEAD = 20
 IS_MK_TAIL = 21
 IS_NEXT_ORDER_NS = 22  # earliest pending order action (arrival, cancel, free)
 IS_STATE = 23  # breaker state as last evaluated
-N_IS = 24
+IS_HEDGE_FAST_UNTIL_NS = 24  # the hedge schedule runs accelerated until this time
+N_IS = 25
+
+# --- loop floats (float64) -----------------------------------------------------------------------
+FS_HEDGE_REF_MID = 0  # mid at the last hedge decision (NaN before the first)
+N_FS = 1
 
 # --- notifications (fills on their way to us) ----------------------------------------------------
 NT_TS_NS = 0  # int64 part: when we receive it

@@ -49,7 +49,7 @@ DEFAULTS: Mapping[str, float] = {
     "regime_mult_high": 1.5,
     "regime_vol_low": 0.005,
     "regime_vol_high": 0.02,
-    "hedge_threshold_base": 0.0,
+    "hedge_deadband": 0.0,
     "max_hedge_frac": 0.5,
     "hedge_interval_ns": 1_000_000_000,
     "greeks_ttl_ns": 100_000_000,
@@ -85,6 +85,10 @@ DEFAULTS: Mapping[str, float] = {
     "markout_ns": 1_000_000_000,
     "inventory_unit": 1.0,
     "manual_resume": 0,
+    "hedge_enabled": 0,
+    "hedge_move_frac": 0.0,
+    "hedge_freq_mult": 1.0,
+    "hedge_gamma_threshold": 0.0,
 }
 
 if set(DEFAULTS) != set(PARAM_NAMES) or len(PARAM_NAMES) != t.N_PARAMS:
@@ -114,6 +118,7 @@ def param_vector(**values: float) -> np.ndarray:
         "inventory_limit",
         "initial_capital",
         "inventory_unit",
+        "hedge_freq_mult",
     ):
         if vec[PARAM_NAMES[name]] <= 0.0:
             raise ValueError(f"engine parameter {name} must be > 0, was {vec[PARAM_NAMES[name]]}")
@@ -132,6 +137,8 @@ KIND_BY_NAME: Mapping[str, int] = {
     "fast_integrated": t.KIND_FAST_INTEGRATED,
 }
 SECS_PER_DAY = 86_400.0
+HEDGE_DEADBAND_OF_LIMIT = 0.5
+"""The hedge deadband as a share of the inventory limit (no spec field: see pack_run_spec)."""
 MS_NS = 1_000_000
 SEC_NS = 1_000_000_000
 
@@ -155,7 +162,11 @@ def pack_run_spec(spec: object) -> dict[str, float]:
     * the kill switch is manual (``kill_loss_frac`` 0): the spec has no automatic kill threshold;
     * regime thresholds: realised vol below 0.5 sigma is calm, above 2 sigma volatile (the
       ``vol_quantile`` fallback); the HMM detector lives in corp.quant and is not in the loop;
-    * the hedge signal fires beyond half the inventory limit when hedging is enabled.
+    * hedging (`corp.core.hedge`) runs only for the integrated kinds with ``use_hedge_signal``
+      and ``hedge.enabled`` (``hedge_enabled``); its deadband is half the inventory limit: a
+      hedge decision with ``|q|`` at or below it sends nothing (the reasons are in
+      `corp.core.hedge.hedge_decision_nb`); ``gamma_threshold`` is packed, but the loop's book is
+      one linear swap whose option gamma is 0, so that trigger cannot fire offline.
     """
     st, risk, hedge, regime = spec.strategy, spec.risk, spec.hedge, spec.regime  # type: ignore[attr-defined]
     runtime, mode, market = spec.runtime, spec.mode, spec.market  # type: ignore[attr-defined]
@@ -232,9 +243,13 @@ def pack_run_spec(spec: object) -> dict[str, float]:
         mults = (mults[0], mults[0], mults[1])
     values.update(regime_mult_low=mults[0], regime_mult_normal=mults[1], regime_mult_high=mults[2])
     hedging = bool(hedge.enabled) and bool(_get(st, "use_hedge_signal", False))
-    values["hedge_threshold_base"] = 0.5 * limit_base if hedging else 0.0
+    values["hedge_enabled"] = 1 if hedging else 0
+    values["hedge_deadband"] = HEDGE_DEADBAND_OF_LIMIT * limit_base
     values["max_hedge_frac"] = float(hedge.max_hedge_size_pct)
     values["hedge_interval_ns"] = float(hedge.base_hedge_interval_minutes) * 60 * SEC_NS
+    values["hedge_move_frac"] = float(hedge.price_drop_threshold_pct)
+    values["hedge_freq_mult"] = float(hedge.hedge_frequency_multiplier)
+    values["hedge_gamma_threshold"] = float(hedge.gamma_threshold)
     capital = float(risk.capital_quote)
     values["initial_capital"] = capital
     if risk.enabled:

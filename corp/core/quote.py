@@ -55,7 +55,6 @@ from corp.core.types import (
     P_GLFT_MODE,
     P_GLFT_XI,
     P_GREEKS_TTL_NS,
-    P_HEDGE_THRESHOLD_BASE,
     P_HIGH_INTENSITY,
     P_INVENTORY_LIMIT,
     P_INVENTORY_SKEW_FACTOR,
@@ -64,7 +63,6 @@ from corp.core.types import (
     P_KIND,
     P_LOT_SIZE,
     P_LOW_INTENSITY,
-    P_MAX_HEDGE_FRAC,
     P_REGIME_MULT_HIGH,
     P_REGIME_MULT_LOW,
     P_REGIME_MULT_NORMAL,
@@ -78,7 +76,6 @@ from corp.core.types import (
     Q_BID_PX,
     Q_BID_QTY,
     Q_HALF_SPREAD,
-    Q_HEDGE_QTY,
     Q_RESERVATION_PX,
     REGIME_HIGH_VOL,
     REGIME_LOW_VOL,
@@ -167,19 +164,6 @@ def regime_multiplier_nb(params: np.ndarray, regime: int) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def hedge_signal_nb(params: np.ndarray, q: float) -> float:
-    """Signed taker quantity that brings inventory back toward zero, capped per hedge."""
-    threshold = params[P_HEDGE_THRESHOLD_BASE]
-    if threshold <= 0.0 or abs(q) <= threshold:
-        return 0.0
-    cap = params[P_MAX_HEDGE_FRAC] * params[P_INVENTORY_LIMIT]
-    size = min(abs(q), cap)
-    lot = params[P_LOT_SIZE]
-    size = math.floor(size / lot + _ROUND_EPS) * lot
-    return -size if q > 0.0 else size
-
-
-@njit(cache=True, error_model="numpy")
 def cached_greeks_nb(
     params: np.ndarray, cache: np.ndarray, t_rel_ns: float, tau_secs: float
 ) -> tuple[float, float]:
@@ -210,13 +194,15 @@ def raw_quote_nb(
     t_rel_ns: float,
     out: np.ndarray,
 ) -> None:
-    """Unrounded bid/ask prices, reservation, half spread and hedge signal by strategy kind."""
+    """Unrounded bid/ask prices, reservation and half spread by strategy kind.
+
+    Hedging is a separate decision on its own schedule (`corp.core.hedge`).
+    """
     kind = int(params[P_KIND])
     mid = feat[F_MID]
     tau = feat[F_TAU_SECS]
     unit = params[P_INVENTORY_UNIT]
     q_units = q / unit  # the models' inventory unit (gamma is per unit)
-    hedge = 0.0
     if kind == KIND_AS:
         reservation, half = as_quote_nb(
             mid, q_units, params[P_GAMMA], params[P_SIGMA], params[P_K], tau
@@ -274,7 +260,6 @@ def raw_quote_nb(
             half *= params[P_ADVERSE_WIDEN_FACTOR]
         bid = reservation - half
         ask = reservation + half
-        hedge = hedge_signal_nb(params, q)
     else:  # KIND_NAIVE: fixed spread, optional linear inventory skew
         half = 0.5 * mid * params[P_BASE_SPREAD_FRAC]
         reservation = mid - params[P_INVENTORY_SKEW_FACTOR] * (q / params[P_INVENTORY_LIMIT]) * half
@@ -292,7 +277,6 @@ def raw_quote_nb(
     out[Q_ASK_PX] = ask
     out[Q_RESERVATION_PX] = reservation
     out[Q_HALF_SPREAD] = half
-    out[Q_HEDGE_QTY] = hedge
     hold_nb(params, glft_table, cache, feat)
 
 
@@ -365,7 +349,6 @@ def finish_quote_nb(
     if halted or breaker_state >= CB_HALTED:
         bid_qty = 0.0
         ask_qty = 0.0
-        out[Q_HEDGE_QTY] = 0.0
     elif breaker_state == CB_REDUCING:
         if q >= 0.0:
             bid_qty = 0.0

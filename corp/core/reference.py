@@ -16,6 +16,7 @@ __all__ = [
     "as_quote",
     "breaker_step",
     "glft_approx",
+    "hedge_decision",
     "log_term",
     "quote",
     "severity",
@@ -66,16 +67,6 @@ def _side_mult(intensity: float, p: Sequence[float]) -> float:
     return 1.0
 
 
-def _hedge(p: Sequence[float], q: float) -> float:
-    threshold = p[t.P_HEDGE_THRESHOLD_BASE]
-    if threshold <= 0 or abs(q) <= threshold:
-        return 0.0
-    lots = math.floor(
-        min(abs(q), p[t.P_MAX_HEDGE_FRAC] * p[t.P_INVENTORY_LIMIT]) / p[t.P_LOT_SIZE] + 1e-9
-    )
-    return -math.copysign(lots * p[t.P_LOT_SIZE], q)
-
-
 def raw_quote(
     p: Sequence[float],
     table: Sequence[Sequence[float]],
@@ -89,7 +80,6 @@ def raw_quote(
     mid = feat[t.F_MID]
     tau = feat[t.F_TAU_SECS]
     unit = p[t.P_INVENTORY_UNIT]
-    hedge = 0.0
     if kind == t.KIND_AS:
         r, half = as_quote(mid, q / unit, p[t.P_GAMMA], p[t.P_SIGMA], p[t.P_K], tau)
         bid, ask = r - half, r + half
@@ -147,7 +137,6 @@ def raw_quote(
         if feat[t.F_ADVERSE] > 0:
             half = half * p[t.P_ADVERSE_WIDEN_FACTOR]
         bid, ask = r - half, r + half
-        hedge = _hedge(p, q)
     else:
         half = mid * p[t.P_BASE_SPREAD_FRAC] / 2.0
         r = mid - p[t.P_INVENTORY_SKEW_FACTOR] * (q / p[t.P_INVENTORY_LIMIT]) * half
@@ -157,7 +146,7 @@ def raw_quote(
         if (ask - bid) / 2.0 < floor_half:
             centre = (bid + ask) / 2.0
             bid, ask, half = centre - floor_half, centre + floor_half, floor_half
-    return {"bid": bid, "ask": ask, "reservation": r, "half": half, "hedge": hedge}
+    return {"bid": bid, "ask": ask, "reservation": r, "half": half}
 
 
 def size(p: Sequence[float], q: float) -> tuple[float, float]:
@@ -186,7 +175,6 @@ def quote(
     lot, tick = p[t.P_LOT_SIZE], p[t.P_TICK_SIZE]
     if halted or breaker_state >= t.CB_HALTED:
         bid_qty = ask_qty = 0.0
-        raw["hedge"] = 0.0
     elif breaker_state == t.CB_REDUCING:
         bid_qty = 0.0 if q >= 0 else bid_qty
         ask_qty = 0.0 if q <= 0 else ask_qty
@@ -219,7 +207,6 @@ def quote(
         "ask_px": ask_px,
         "bid_qty": 0.0 if math.isnan(bid_px) else bid_qty,
         "ask_qty": 0.0 if math.isnan(ask_px) else ask_qty,
-        "hedge": raw["hedge"],
         "reservation": raw["reservation"],
         "half": raw["half"],
     }
@@ -288,3 +275,38 @@ def breaker_step(
                 state["confirmed"] = 0
             state.update(state=current - 1, entered_ns=t_ns, transitions=state["transitions"] + 1)
     return state["state"]
+
+
+def hedge_decision(
+    p: Sequence[float],
+    now_ns: int,
+    inventory: float,
+    mid: float,
+    option_gamma: float,
+    schedule: dict[str, float],
+) -> float:
+    """Seed 4.1's adaptive hedge on a dict (keys last_ns, ref_mid, fast_until_ns, updated in
+    place): the signed taker quantity to send now, 0 when nothing is due or the book is inside
+    the deadband. Meanings in `corp.core.hedge`."""
+    base_ns = int(p[t.P_HEDGE_INTERVAL_NS])
+    accelerated = now_ns < schedule["fast_until_ns"]
+    interval_ns = int(p[t.P_HEDGE_INTERVAL_NS] / p[t.P_HEDGE_FREQ_MULT]) if accelerated else base_ns
+    scheduled = now_ns - schedule["last_ns"] >= interval_ns
+    ref = schedule["ref_mid"]
+    adverse_move = False  # a drop when long, a rise when short
+    if p[t.P_HEDGE_MOVE_FRAC] > 0 and ref > 0 and inventory != 0:
+        rise = (mid - ref) / ref
+        adverse_move = (-rise if inventory > 0 else rise) >= p[t.P_HEDGE_MOVE_FRAC]
+    gamma_hit = (
+        p[t.P_HEDGE_GAMMA_THRESHOLD] > 0 and abs(option_gamma) > p[t.P_HEDGE_GAMMA_THRESHOLD]
+    )
+    if not (scheduled or adverse_move or gamma_hit):
+        return 0.0
+    schedule["last_ns"], schedule["ref_mid"] = now_ns, mid
+    if adverse_move:
+        schedule["fast_until_ns"] = now_ns + base_ns
+    if abs(inventory) <= p[t.P_HEDGE_DEADBAND]:
+        return 0.0
+    cap = p[t.P_MAX_HEDGE_FRAC] * p[t.P_INVENTORY_LIMIT]
+    lots = math.floor(min(abs(inventory), cap) / p[t.P_LOT_SIZE] + 1e-9)
+    return -math.copysign(lots * p[t.P_LOT_SIZE], inventory)

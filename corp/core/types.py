@@ -66,9 +66,9 @@ P_REGIME_MULT_NORMAL = 21
 P_REGIME_MULT_HIGH = 22
 P_REGIME_VOL_LOW = 23  # quote currency / sqrt(second); EWMA vol below it is the low regime
 P_REGIME_VOL_HIGH = 24  # above it the high regime
-P_HEDGE_THRESHOLD_BASE = 25  # |inventory| above which integrated strategies signal a hedge
+P_HEDGE_DEADBAND = 25  # base units: a hedge decision with |inventory| at or below it sends nothing
 P_MAX_HEDGE_FRAC = 26  # one hedge is at most this fraction of the inventory limit
-P_HEDGE_INTERVAL_NS = 27  # minimum time between two hedges
+P_HEDGE_INTERVAL_NS = 27  # base schedule: a hedge decision at least this often
 P_GREEKS_TTL_NS = 28  # fast_integrated cache time-to-live
 P_BASE_SIZE = 29  # base units per quote
 P_INVENTORY_LIMIT = 30  # Q, base units
@@ -102,7 +102,11 @@ P_VOL_EWMA_HALFLIFE_NS = 57  # realised-vol EWMA for the regime signal
 P_MARKOUT_NS = 58  # adverse selection is the mid move this long after each fill
 P_INVENTORY_UNIT = 59  # base units per model inventory unit (gamma is per this unit; a lot)
 P_MANUAL_RESUME = 60  # 1: leaving HALTED needs a person's confirmation (B_CONFIRMED), seed 3.3
-N_PARAMS = 61
+P_HEDGE_ENABLED = 61  # 1: the loop runs the adaptive hedge (corp.core.hedge), seed 4.1
+P_HEDGE_MOVE_FRAC = 62  # a mid move against the inventory this large (fraction) hedges at once
+P_HEDGE_FREQ_MULT = 63  # after a move trigger, the interval is divided by this for one interval
+P_HEDGE_GAMMA_THRESHOLD = 64  # |option gamma| of the book above it hedges at once; <= 0: off
+N_PARAMS = 65
 
 # --- market features the quote kernel reads ------------------------------------------------------
 F_MID = 0
@@ -120,10 +124,9 @@ Q_BID_PX = 0  # NaN when the side is not quoted
 Q_ASK_PX = 1
 Q_BID_QTY = 2  # 0 when the side is not quoted
 Q_ASK_QTY = 3
-Q_HEDGE_QTY = 4  # signed base units to trade as taker (integrated kinds), 0 otherwise
-Q_RESERVATION_PX = 5
-Q_HALF_SPREAD = 6
-N_QUOTE_OUT = 7
+Q_RESERVATION_PX = 4
+Q_HALF_SPREAD = 5
+N_QUOTE_OUT = 6
 
 # --- fast_integrated greeks cache ---------------------------------------------------------------
 C_TS_NS = 0  # float64 copy of the time the entry was computed (relative to the run start)

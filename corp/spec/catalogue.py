@@ -464,7 +464,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "default",
         "per_release",
         "P1",
-        "follow the hedge layer's triggers",
+        "run the hedge layer's schedule and triggers (with hedge.enabled)",
         None,
         INTEG,
     ),
@@ -634,7 +634,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "estimate",
         "weekly",
         "P1",
-        "minimum time between two hedge orders",
+        "hedge schedule: decide at least this often; inventory beyond the deadband goes back to 0",
         (1.0, 1440.0),
     ),
     _l(
@@ -643,7 +643,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "estimate",
         "weekly",
         "P1",
-        "a drop this large since the last hedge triggers one at once",
+        "a move this large against the inventory since the last hedge decision hedges at once",
         (0.001, 0.2),
     ),
     _l(
@@ -652,7 +652,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "estimate",
         "weekly",
         "P1",
-        "after a trigger, hedge this many times more often",
+        "after a price-move trigger, hedge this many times more often for one interval",
         (1.0, 10.0),
     ),
     _l(
@@ -661,7 +661,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "estimate",
         "weekly",
         "P1",
-        "|portfolio gamma| (option greek, not AS gamma) above it forces a hedge",
+        "|portfolio option gamma| (not AS gamma) above it forces a hedge; 0 on a linear swap",
         (1e-6, 10.0),
     ),
     _l(
@@ -670,7 +670,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "default",
         "weekly",
         "P1",
-        "largest single hedge order",
+        "largest single hedge order, fraction of the inventory limit",
         (0.01, 1.0),
     ),
     # ---- regime -----------------------------------------------------------------------------

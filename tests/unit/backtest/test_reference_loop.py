@@ -7,6 +7,7 @@ import pytest
 
 from corp.backtest.engine import iter_chunks, run_backtest
 from corp.backtest.reference import run_reference
+from corp.backtest.types import AG_HEDGES
 from corp.core import types as t
 from corp.core.glft import glft_exact_table
 from corp.core.params import param_vector
@@ -23,7 +24,6 @@ def _params(kind: int, **extra: float) -> np.ndarray:
         k=200.0,
         base_size=0.1,
         lot_size=0.001,
-        hedge_threshold_base=0.15,
         base_spread_frac=0.0001,
         glft_delta=0.1,
     )
@@ -49,7 +49,17 @@ CASES = {
     "as_every_100ms": _params(t.KIND_AS, requote_interval_ns=100_000_000),
     "glft_exact": _params(t.KIND_GLFT, glft_mode=t.GLFT_EXACT),
     "hawkes_power_queue": _params(t.KIND_HAWKES, queue_model=t.QUEUE_POWER_PROB),
-    "integrated_hedging": _params(t.KIND_INTEGRATED),
+    # hedging on: a short schedule, a deadband below the inventories the run reaches and a small
+    # move threshold, so scheduled, move-triggered and accelerated hedges all happen in 60 s
+    "integrated_hedging": _params(
+        t.KIND_INTEGRATED,
+        hedge_enabled=1,
+        hedge_deadband=0.05,
+        max_hedge_frac=0.1,
+        hedge_interval_ns=4e9,
+        hedge_move_frac=0.0002,
+        hedge_freq_mult=4.0,
+    ),
     "fast_integrated_no_partials": _params(t.KIND_FAST_INTEGRATED, partial_fills=0),
 }
 TABLE = glft_exact_table(gamma=0.1, sigma=0.01, k=200.0, A=1.0, q_max_lots=10)
@@ -69,6 +79,9 @@ def test_njit_and_reference_loops_agree_on_fills_and_pnl(case: str) -> None:
     assert fast.acct[t.A_CASH] == pytest.approx(ref_acct["cash"], rel=1e-12)
     assert fast.acct[t.A_POSITION] == pytest.approx(ref_acct["position"], abs=1e-12)
     assert fast.acct[t.A_FEES] == pytest.approx(ref_acct["fees"], rel=1e-12)
+    assert fast.agg[AG_HEDGES] == ref_acct["hedges"]
+    if case == "integrated_hedging":
+        assert ref_acct["hedges"] >= 3
 
 
 def test_chunked_run_matches_a_single_pass() -> None:

@@ -113,9 +113,7 @@ def test_glft_spread_and_skew_grow_with_gamma(gamma: float, factor: float, q: fl
 def test_quotes_never_cross_the_book_at_any_inventory(
     kind: int, q: float, half_book: int, gamma: float, state: int, policy: int
 ) -> None:
-    params = param_vector(
-        kind=kind, gamma=gamma, sigma=0.5, cross_policy=policy, hedge_threshold_base=0.5
-    )
+    params = param_vector(kind=kind, gamma=gamma, sigma=0.5, cross_policy=policy)
     best_bid, best_ask = 100.0 - 0.01 * half_book, 100.0 + 0.01 * half_book
     out = _quote(params, _features(100.0, best_bid, best_ask), q, state)
     if out[t.Q_BID_QTY] > 0:
@@ -226,16 +224,6 @@ def test_high_volatility_regime_widens_the_integrated_spread() -> None:
     feat[t.F_REGIME] = t.REGIME_HIGH_VOL
     high = _quote(params, feat, 0.0)
     assert high[t.Q_HALF_SPREAD] == pytest.approx(2.0 * normal[t.Q_HALF_SPREAD])
-
-
-def test_integrated_signals_a_hedge_against_inventory_beyond_threshold() -> None:
-    params = param_vector(
-        kind=t.KIND_INTEGRATED, hedge_threshold_base=0.5, max_hedge_frac=0.3, inventory_limit=1.0
-    )
-    feat = _features(100.0, 99.0, 101.0)
-    assert _quote(params, feat, 0.4)[t.Q_HEDGE_QTY] == 0.0
-    assert _quote(params, feat, 0.8)[t.Q_HEDGE_QTY] == pytest.approx(-0.3)
-    assert _quote(params, feat, -0.8)[t.Q_HEDGE_QTY] == pytest.approx(0.3)
 
 
 def test_fast_integrated_reuses_greeks_within_ttl_and_recomputes_after() -> None:

@@ -28,7 +28,6 @@ params_st = st.fixed_dictionaries(
         "glft_xi": st.floats(0.001, 5.0),
         "base_spread_frac": st.floats(0.0001, 0.01),
         "inventory_skew_factor": st.floats(0.0, 1.0),
-        "hedge_threshold_base": st.floats(0.0, 1.0),
         "base_size": st.floats(0.01, 1.0),
         "size_shape": st.floats(0.5, 4.0),
         "cross_policy": st.sampled_from([t.CROSS_CLAMP, t.CROSS_DROP]),
@@ -85,7 +84,6 @@ def test_quote_kernel_agrees_with_reference(
     assert _same(out[t.Q_ASK_PX], expected["ask_px"])
     assert _same(out[t.Q_BID_QTY], expected["bid_qty"])
     assert _same(out[t.Q_ASK_QTY], expected["ask_qty"])
-    assert _same(out[t.Q_HEDGE_QTY], expected["hedge"])
     assert _same(out[t.Q_RESERVATION_PX], expected["reservation"])
     assert np.allclose(cache_nb, cache_ref)
 
