@@ -26,6 +26,7 @@ __all__ = [
     "ErrorKind",
     "FatalCallError",
     "MalformedResponse",
+    "SubmitNotConfirmed",
     "TransientCallError",
     "classify",
     "to_venue_error",
@@ -111,6 +112,12 @@ class CancelNotConfirmed(TransientCallError):
     ) -> None:
         super().__init__(message, kind=kind, ambiguous=ambiguous)
         self.order = order
+
+
+class SubmitNotConfirmed(TransientCallError):
+    """A submission that may have reached the venue, whose fate could not be read back. It is
+    not resent: OKX refuses a duplicate client id only while that order is pending, so a resend
+    after the original was filled or cancelled would be a second order. Reconcile first."""
 
 
 class FatalCallError(FatalVenueError):

@@ -35,6 +35,7 @@ from corp.venues.base import (
 from corp.venues.classify import (
     CancelNotConfirmed,
     EnvelopeGuard,
+    SubmitNotConfirmed,
     TransientCallError,
     to_venue_error,
 )
@@ -275,7 +276,17 @@ class OkxVenue:
         params = {"clientOrderId": cid, "postOnly": request.post_only}
         attempts = self.config.order_attempts
         last: TransientVenueError | None = None
+        maybe_landed = False  # an earlier attempt may have reached the venue
         for attempt in range(attempts):
+            if attempt:
+                await self._sleep_backoff(attempt - 1)  # also gives a slow original time to land
+            if maybe_landed:
+                answered, existing = await self._state_after_ambiguity(request.symbol, cid)
+                if not answered:
+                    continue  # fate unknown: never resend blind (see SubmitNotConfirmed)
+                if existing is not None:
+                    return OrderAck(cid, existing.venue_order_id, request.symbol, duplicate=True)
+                maybe_landed = False  # seen absent: a resend cannot be a second order
             if attempt:
                 self.metrics.order_retries.labels(venue=self.name).inc()
             try:
@@ -288,14 +299,7 @@ class OkxVenue:
                 return OrderAck(cid, str(raw.get("id") or ""), request.symbol)
             except TransientCallError as exc:
                 last = exc
-                if exc.ambiguous:
-                    existing = await self._lookup_after_ambiguity(request.symbol, cid)
-                    if existing is not None:
-                        return OrderAck(
-                            cid, existing.venue_order_id, request.symbol, duplicate=True
-                        )
-                if attempt < attempts - 1:
-                    await self._sleep_backoff(attempt)
+                maybe_landed = exc.ambiguous
             except Exception as exc:
                 if getattr(exc, "kind", None) == "duplicate_client_id":
                     existing = await self.order(request.symbol, cid)
@@ -308,19 +312,19 @@ class OkxVenue:
                     self.metrics.order_rejects.labels(venue=self.name, reason=reason).inc()
                 raise
         assert last is not None
+        if maybe_landed:
+            raise SubmitNotConfirmed(
+                f"{self.name} submit not confirmed after {attempts} attempts: it may have "
+                f"reached the venue and its state could not be read; not resent, reconcile "
+                f"<client_order_id={cid}>: {last}",
+                kind=last.kind,
+                ambiguous=True,
+            ) from last
         raise TransientCallError(
             f"{self.name} submit gave up after {attempts} attempts <client_order_id={cid}>: {last}",
             kind=last.kind,
             ambiguous=last.ambiguous,
         ) from last
-
-    async def _lookup_after_ambiguity(self, symbol: str, cid: str) -> OrderSnapshot | None:
-        """After a timeout/5xx the order may exist: ask by client id (failures → treat as unknown;
-        the venue rejects a duplicate client id, so a blind retry is still safe)."""
-        try:
-            return await self.order(symbol, cid)
-        except TransientVenueError:
-            return None
 
     async def cancel(self, symbol: str, client_order_id: str) -> bool:
         """Cancel by client id: True once the order is known cancelled, False when it was not

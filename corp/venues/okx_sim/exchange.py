@@ -212,8 +212,11 @@ class SimExchange:
             if "clOrdId" in str(exc):
                 code = S_BAD_PARAM
             return SimResult(None, code, str(exc))
-        if cl_ord_id and (account, cl_ord_id) in self.by_client_id:
-            existing = self.by_client_id[(account, cl_ord_id)]
+        existing = self.by_client_id.get((account, cl_ord_id)) if cl_ord_id else None
+        if existing is not None and existing.is_open:
+            # OKX refuses a client id only while an order with it is pending; a closed one's id
+            # can be reused, so a blind resend after a lost answer CAN duplicate (the venue's
+            # submit never resends without first seeing that the original is absent)
             return SimResult(existing, S_DUP_CLORDID, f"Duplicated clOrdId {cl_ord_id}")
         inst = self.instruments[order.inst_id]
         book = self.books[order.inst_id]

@@ -8,6 +8,7 @@ import pytest
 
 from corp.errors import TransientVenueError
 from corp.venues.base import OrderRequest
+from corp.venues.classify import SubmitNotConfirmed
 from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, sim_venue, until
 
 SLOW_SUBMIT = {"kind": "slow", "delay_ms": 800, "path_contains": "batch-orders"}
@@ -57,29 +58,68 @@ def test_submission_that_times_out_and_lands_before_the_lookup_is_found_not_rese
     assert retries == 0.0
 
 
-def test_submission_timing_out_on_every_attempt_never_leaves_two_live_orders() -> None:
+def test_submission_whose_fate_stays_unknown_is_not_resent_and_says_so() -> None:
     async def scenario():
         async with sim_venue(timeout_ms=100, order_attempts=3) as (sim, venue):
             # every request, lookups included, answers after the client gave up
             await admin(sim, "/fault", {"rest": {"kind": "slow", "delay_ms": 300}})
-            with pytest.raises(TransientVenueError, match="gave up after 3 attempts"):
+            with pytest.raises(SubmitNotConfirmed, match="not resent, reconcile") as err:
                 await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem2"))
             exchange = sim.state.exchange
-            await until(
-                lambda: len(exchange.refused) == 2, "every delayed attempt reaches the venue"
-            )
+            await until(lambda: exchange.open_orders("alice"), "the slow original lands")
             refused = list(exchange.refused)
+            retries = sample(venue, "corp_venue_order_retries_total")
             await admin(sim, "/fault", method="DELETE")
             again = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem2"))
-            retries = sample(venue, "corp_venue_order_retries_total")
-            return again, sim.state.exchange.open_orders("alice"), refused, retries
+            return err.value, again, exchange.open_orders("alice"), refused, retries
 
-    again, live, refused, retries = asyncio.run(scenario())
+    err, again, live, refused, retries = asyncio.run(scenario())
+    assert err.ambiguous is True
     assert len(live) == 1
-    assert refused == [("alice", "idem2", "51016")] * 2  # all three attempts reached the venue
+    assert refused == []  # only the original ever reached the venue: nothing was resent blind
+    assert retries == 0.0
     assert again.duplicate is True
     assert again.venue_order_id == str(live[0].ord_id)
-    assert retries == 2.0
+
+
+def test_an_original_that_landed_and_closed_while_unreadable_is_never_duplicated() -> None:
+    """OKX refuses a client id only while its order is pending. A post-only buy above the ask is
+    cancelled the moment it lands; had the venue resent after its unreadable look-ups, the
+    resend would have been a second, live order."""
+
+    async def scenario():
+        async with sim_venue(timeout_ms=100, order_attempts=3) as (sim, venue):
+            await admin(sim, "/fault", {"rest": {"kind": "slow", "delay_ms": 300}})
+            crossing = OrderRequest(SPOT, "buy", 1_000_000.0, 0.01, "idem6")
+            with pytest.raises(SubmitNotConfirmed):
+                await venue.submit(crossing)
+            exchange = sim.state.exchange
+            await until(lambda: exchange.by_client_id.get(("alice", "idem6")), "it lands")
+            await admin(sim, "/fault", method="DELETE")
+            after = await venue.order(SPOT, "idem6")
+            orders = [o for o in exchange.orders.values() if o.cl_ord_id == "idem6"]
+            return after, orders
+
+    after, orders = asyncio.run(scenario())
+    assert after is not None
+    assert after.status == "rejected"  # post-only that would have taken: closed on arrival
+    assert len(orders) == 1
+
+
+def test_a_client_id_is_refused_while_its_order_is_open_and_reusable_once_it_closed() -> None:
+    async def scenario():
+        async with sim_venue() as (_sim, venue):
+            first = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem7"))
+            again = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem7"))
+            await venue.cancel(SPOT, "idem7")
+            reused = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem7"))
+            return first, again, reused
+
+    first, again, reused = asyncio.run(scenario())
+    assert again.duplicate is True
+    assert again.venue_order_id == first.venue_order_id
+    assert reused.duplicate is False  # as on OKX: the closed order's id was free again
+    assert reused.venue_order_id != first.venue_order_id
 
 
 def test_resubmitting_a_known_client_id_returns_the_existing_order() -> None:
