@@ -6,12 +6,13 @@ okx_demo_sim, the simulator's :class:`SimConfig` with the mode's fees. Usage::
 
     sim_config = sim_config_from_mode(spec.mode, seed=spec.seed)
     async with running_sim(sim_config) as sim:
-        cfg = venue_config_from_mode(spec.mode, sim_rest_url=sim.rest_url, sim_ws_url=sim.ws_url)
+        cfg = venue_config_from_spec(spec, sim_rest_url=sim.rest_url, sim_ws_url=sim.ws_url)
         venue = OkxVenue(cfg, credentials_from_mode(spec.mode))
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from decimal import Decimal
@@ -23,12 +24,24 @@ from corp.venues.config import (
     ENV_API_KEY,
     ENV_PASSPHRASE,
     ENV_SECRET,
+    BackoffConfig,
+    FeedConfig,
     OkxCredentials,
+    ThrottleConfig,
     VenueConfig,
 )
 from corp.venues.okx_sim.server import SimConfig
 
-__all__ = ["credentials_from_mode", "sim_config_from_mode", "venue_config_from_mode"]
+__all__ = [
+    "credentials_from_mode",
+    "sim_config_from_mode",
+    "venue_config_from_mode",
+    "venue_config_from_spec",
+]
+
+DEAD_PEER_OVER_IDLE = 1.5
+"""A silent socket is declared dead after 1.5x the stale-data timeout (at least FeedConfig's
+15 s): the feed first reports stale and stops quoting, and only redials if even pongs stop."""
 
 
 def _ws_base(mode: ModeSpec) -> str | None:
@@ -68,6 +81,36 @@ def venue_config_from_mode(
             f"was {mode.simulated_trading}"
         )
     return VenueConfig(mode=mode.name, rest_url=rest_url, ws_url=ws_url, **overrides)
+
+
+def venue_config_from_spec(
+    spec: Any, *, sim_rest_url: str | None = None, sim_ws_url: str | None = None
+) -> VenueConfig:
+    """The venue config a run uses: where from the mode layer, and every timeout, throttle and
+    reconnect limit from the runtime layer, so the validated pack is what the venue runs with
+    (VenueConfig's own defaults are for library use and tests, never for a run)."""
+    rt = spec.runtime
+    idle_ms = float(rt.ws_stale_timeout_ms)
+    rate = float(rt.max_orders_per_sec)
+    return venue_config_from_mode(
+        spec.mode,
+        sim_rest_url=sim_rest_url,
+        sim_ws_url=sim_ws_url,
+        timeout_ms=max(1, round(float(rt.rest_timeout_ms))),
+        throttle=ThrottleConfig(rate_per_sec=rate, burst=max(1, math.ceil(rate))),
+        feed=FeedConfig(
+            data_idle_timeout_ms=idle_ms,
+            dead_peer_timeout_ms=max(
+                FeedConfig.model_fields["dead_peer_timeout_ms"].default,
+                DEAD_PEER_OVER_IDLE * idle_ms,
+            ),
+            backoff=BackoffConfig(
+                initial_ms=float(rt.reconnect_initial_backoff_ms),
+                max_ms=float(rt.reconnect_max_backoff_ms),
+                max_attempts=int(rt.max_reconnects),
+            ),
+        ),
+    )
 
 
 def credentials_from_mode(mode: ModeSpec, env: Mapping[str, str] | None = None) -> OkxCredentials:

@@ -62,3 +62,26 @@ def test_live_keys_come_from_the_variables_the_mode_names() -> None:
 def test_missing_live_key_names_the_modes_variable() -> None:
     with pytest.raises(SpecError, match="OKX_API_PASSPHRASE"):
         credentials_from_mode(mode("okx_live"), {"OKX_API_KEY": "k", "OKX_API_SECRET": "s"})
+
+
+def test_a_run_spec_gives_the_venue_its_runtime_timeouts_throttle_and_reconnect_limits() -> None:
+    from corp.spec.check import check_container
+    from corp.spec.compose import compose_config, to_container
+    from corp.venues.modes import venue_config_from_spec
+
+    overrides = [
+        "mode=okx_demo_sim", "runtime.rest_timeout_ms=2500", "runtime.ws_stale_timeout_ms=12000",
+        "runtime.reconnect_initial_backoff_ms=400", "runtime.reconnect_max_backoff_ms=8000",
+        "runtime.max_reconnects=7", "runtime.max_orders_per_sec=6.5",
+    ]  # fmt: skip
+    checked = check_container(to_container(compose_config(overrides)))
+    assert checked.spec is not None, checked.field_problems
+    cfg = venue_config_from_spec(
+        checked.spec, sim_rest_url="http://127.0.0.1:1", sim_ws_url="ws://127.0.0.1:1/ws/v5"
+    )
+    assert cfg.timeout_ms == 2500
+    assert (cfg.throttle.rate_per_sec, cfg.throttle.burst) == (6.5, 7)
+    assert cfg.feed.data_idle_timeout_ms == 12000
+    assert cfg.feed.dead_peer_timeout_ms == 18000  # 1.5 x idle: stale first, dead only later
+    backoff = cfg.feed.backoff
+    assert (backoff.initial_ms, backoff.max_ms, backoff.max_attempts) == (400, 8000, 7)
