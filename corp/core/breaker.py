@@ -165,10 +165,10 @@ def breaker_step_nb(
     level = severity_nb(params, daily_loss, drawdown, abs_inventory)
     for s in range(1, level + 1):
         state[B_LAST_VIOL_1_NS + s - 1] = t_ns
+    if level == CB_HALTED:
+        state[B_CONFIRMED] = 0  # a go-ahead given before this halt-level breach does not cover it
     current = state[B_STATE]
     if level > current:
-        if level == CB_HALTED:
-            state[B_CONFIRMED] = 0  # a go-ahead given before this halt does not cover it
         state[B_STATE] = level
         state[B_ENTERED_NS] = t_ns
         state[B_TRANSITIONS] += 1

@@ -261,10 +261,10 @@ def breaker_step(
     level = severity(p, daily_loss, drawdown, abs_inventory)
     for s in range(1, level + 1):
         state["last_violation_ns"][s - 1] = t_ns
+    if level == t.CB_HALTED:
+        state["confirmed"] = 0
     current = state["state"]
     if level > current:
-        if level == t.CB_HALTED:
-            state["confirmed"] = 0
         state.update(state=level, entered_ns=t_ns, transitions=state["transitions"] + 1)
     elif level < current:
         cooled = t_ns - state["entered_ns"] >= int(p[t.P_COOLDOWN_NS])

@@ -91,6 +91,10 @@ class OnlineHawkesConfig(BaseModel):
     """While a branching or stability alarm holds, quote with the fixed (initial) parameters."""
     bound_factor: float = Field(10.0, gt=1.0)
     """Window MLEs with mu or beta outside [x0 / f, x0 * f] of the initial values are rejected."""
+    max_rejections_in_a_row: int = Field(5, ge=1)
+    """After this many rejected window MLEs in a row the estimator is degraded (fixed backup):
+    flow that really left the band would otherwise freeze the estimate with a perfect stability
+    score, since a frozen alpha has no spread."""
     drift_run_length: int = Field(5, ge=2)
     branching_alarm: float = Field(0.95, gt=0.0, lt=1.0)
     stability_window: int = Field(20, ge=3)
@@ -188,6 +192,7 @@ class OnlineHawkesEstimator:
         self.history: list[HawkesUpdate] = []
         self.failed_fits = 0
         self.rejected_fits = 0
+        self.rejections_in_a_row = 0
         self.last_error = ""
 
     @property
@@ -257,7 +262,9 @@ class OnlineHawkesEstimator:
         if mle is None:
             rejected = self.rejected_fits > rejected_before
             alarms.append(AlarmKind.ESTIMATE_REJECTED if rejected else AlarmKind.FIT_FAILED)
+            self.rejections_in_a_row = self.rejections_in_a_row + 1 if rejected else 0
         else:
+            self.rejections_in_a_row = 0
             lr = cfg.learning_rate
             self.mu = float(np.clip(self.mu + lr * (mle[0] - self.mu), *cfg.mu_bounds))
             self.beta = float(np.clip(self.beta + lr * (mle[2] - self.beta), *cfg.beta_bounds))
@@ -276,7 +283,11 @@ class OnlineHawkesEstimator:
         score = stability_score(recent, cfg.cv_threshold)
         if score < cfg.stability_alarm:
             alarms.append(AlarmKind.STABILITY_LOW)
-        degraded = AlarmKind.BRANCHING_HIGH in alarms or AlarmKind.STABILITY_LOW in alarms
+        degraded = (
+            AlarmKind.BRANCHING_HIGH in alarms
+            or AlarmKind.STABILITY_LOW in alarms
+            or self.rejections_in_a_row >= cfg.max_rejections_in_a_row
+        )
         update = HawkesUpdate(
             n_events=self._n,
             time_secs=t_secs,

@@ -101,7 +101,7 @@ class HawkesAdaptiveStrategy(HawkesStrategy):
     kind: Literal["hawkes_adaptive"]  # type: ignore[assignment]
     param_update_interval: PosInt
     learning_rate: FractionOpen
-    drift_alert_updates: PosInt
+    drift_alert_updates: Annotated[int, Field(ge=2)]  # a "run" of one update is no drift
     max_branching_ratio: FractionOpen
     param_stability_cv_max: PosFloat
     fallback_to_fixed: bool

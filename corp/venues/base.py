@@ -149,7 +149,8 @@ class Venue(Protocol):
         """Load markets (instrument rules); call once before anything else."""
 
     async def submit(self, request: OrderRequest) -> OrderAck:
-        """Place an order; retrying with the same client id never creates a second order."""
+        """Place an order. A venue refuses a client id only while its order is pending, so an
+        order whose fate is unknown (SubmitNotConfirmed) must be reconciled, never re-sent blind."""
 
     async def cancel(self, symbol: str, client_order_id: str) -> bool:
         """Cancel by client id: True once it is known cancelled, False if it was not open

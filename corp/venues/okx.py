@@ -277,16 +277,19 @@ class OkxVenue:
         attempts = self.config.order_attempts
         last: TransientVenueError | None = None
         maybe_landed = False  # an earlier attempt may have reached the venue
+        seen_absent = False
         for attempt in range(attempts):
             if attempt:
                 await self._sleep_backoff(attempt - 1)  # also gives a slow original time to land
             if maybe_landed:
+                # Never re-sent: a look-up that finds nothing cannot tell "lost" from "still in
+                # flight", and OKX refuses a client id only while its order is pending, so a
+                # re-send could fill and close before the original lands as a second order.
                 answered, existing = await self._state_after_ambiguity(request.symbol, cid)
-                if not answered:
-                    continue  # fate unknown: never resend blind (see SubmitNotConfirmed)
-                if existing is not None:
+                if answered and existing is not None:
                     return OrderAck(cid, existing.venue_order_id, request.symbol, duplicate=True)
-                maybe_landed = False  # seen absent: a resend cannot be a second order
+                seen_absent = seen_absent or answered
+                continue
             if attempt:
                 self.metrics.order_retries.labels(venue=self.name).inc()
             try:
@@ -313,9 +316,10 @@ class OkxVenue:
                 raise
         assert last is not None
         if maybe_landed:
+            seen = "not seen at the venue yet" if seen_absent else "its state could not be read"
             raise SubmitNotConfirmed(
-                f"{self.name} submit not confirmed after {attempts} attempts: it may have "
-                f"reached the venue and its state could not be read; not resent, reconcile "
+                f"{self.name} submit not confirmed: the request may have reached the venue and "
+                f"{seen}; not re-sent, reconcile before sending again "
                 f"<client_order_id={cid}>: {last}",
                 kind=last.kind,
                 ambiguous=True,

@@ -14,25 +14,30 @@ from tests.integration.venues.conftest import SPOT, admin, extra_venue, sample, 
 SLOW_SUBMIT = {"kind": "slow", "delay_ms": 800, "path_contains": "batch-orders"}
 
 
-def test_submission_that_times_out_but_lands_after_the_retry_is_refused_not_duplicated() -> None:
+def test_a_timed_out_submission_is_not_resent_even_when_look_ups_find_nothing_yet() -> None:
+    """The original is still in flight when every look-up runs: "absent" is not "lost". A re-send
+    that filled and closed before the original landed would be a second order (a client id is
+    refused only while pending), so the venue says it cannot confirm, and the late original is
+    the only order."""
+
     async def scenario():
         async with sim_venue(timeout_ms=150) as (sim, venue):
-            await admin(sim, "/fault", {"rest": {**SLOW_SUBMIT, "count": 1}})
-            ack = await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem1"))
-            # the timed-out original is still in flight on the venue: wait for it to land
-            await until(lambda: sim.state.exchange.refused, "the slow original reaches the venue")
-            return (
-                ack,
-                await venue.open_orders(SPOT),
-                sim.state.exchange.open_orders("alice"),
-                list(sim.state.exchange.refused),
-            )
+            await admin(sim, "/fault", {"rest": {**SLOW_SUBMIT, "delay_ms": 1_500, "count": 1}})
+            taker = OrderRequest(SPOT, "buy", 1_000_000.0, 0.01, "idem1", post_only=False)
+            with pytest.raises(SubmitNotConfirmed, match="not seen at the venue yet") as err:
+                await venue.submit(taker)
+            exchange = sim.state.exchange
+            await until(lambda: exchange.by_client_id.get(("alice", "idem1")), "it lands")
+            orders = [o for o in exchange.orders.values() if o.cl_ord_id == "idem1"]
+            retries = sample(venue, "corp_venue_order_retries_total")
+            return err.value, orders, await venue.order(SPOT, "idem1"), retries
 
-    ack, open_orders, at_venue, refused = asyncio.run(scenario())
-    assert ack.client_order_id == "idem1"
-    assert [o.client_order_id for o in open_orders] == ["idem1"]
-    assert len(at_venue) == 1
-    assert refused == [("alice", "idem1", "51016")]  # the late original met the retry's order
+    err, orders, found, retries = asyncio.run(scenario())
+    assert err.ambiguous is True
+    assert len(orders) == 1  # never a second order, though the first filled and closed at once
+    assert found is not None
+    assert found.status == "filled"
+    assert retries == 0.0
 
 
 def test_submission_that_times_out_and_lands_before_the_lookup_is_found_not_resent() -> None:
@@ -63,7 +68,7 @@ def test_submission_whose_fate_stays_unknown_is_not_resent_and_says_so() -> None
         async with sim_venue(timeout_ms=100, order_attempts=3) as (sim, venue):
             # every request, lookups included, answers after the client gave up
             await admin(sim, "/fault", {"rest": {"kind": "slow", "delay_ms": 300}})
-            with pytest.raises(SubmitNotConfirmed, match="not resent, reconcile") as err:
+            with pytest.raises(SubmitNotConfirmed, match="could not be read; not re-sent") as err:
                 await venue.submit(OrderRequest(SPOT, "buy", 29_000.0, 0.01, "idem2"))
             exchange = sim.state.exchange
             await until(lambda: exchange.open_orders("alice"), "the slow original lands")

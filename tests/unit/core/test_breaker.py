@@ -108,6 +108,11 @@ def test_a_confirmation_does_not_skip_the_cooldown_or_survive_a_new_halt() -> No
     breaker_step_nb(gated, state, 101 * SEC, 250.0, 0.0, 0.0)  # halted again
     assert breaker_step_nb(gated, state, 1_000 * SEC, 0.0, 0.0, 0.0) == t.CB_HALTED
     state = new_breaker_state()
+    breaker_step_nb(gated, state, 0, 250.0, 0.0, 0.0)
+    confirm_resume_nb(state)
+    breaker_step_nb(gated, state, 50 * SEC, 400.0, 0.0, 0.0)  # a worse loss, still HALTED
+    assert breaker_step_nb(gated, state, 10_000 * SEC, 0.0, 0.0, 0.0) == t.CB_HALTED
+    state = new_breaker_state()
     confirm_resume_nb(state)  # given while NORMAL: it must not pre-approve a later halt's exit
     breaker_step_nb(gated, state, 0, 250.0, 0.0, 0.0)
     assert breaker_step_nb(gated, state, 1_000 * SEC, 0.0, 0.0, 0.0) == t.CB_HALTED

@@ -192,3 +192,15 @@ def test_a_degenerate_window_fit_is_rejected_and_never_collapses_the_estimate() 
     assert rejected > 0
     assert est.rejected_fits == rejected
     assert est.branching_ratio > 0.5
+
+
+def test_flow_that_left_the_band_degrades_to_the_fixed_parameters_instead_of_freezing() -> None:
+    # calibrated at mu 0.05, the flow runs at mu 2.0 (40x): every window MLE is out of the 10x band
+    times = hawkes.simulate(2.0, 0.4, 0.8, 1_500.0, seed=8)
+    cfg = OnlineHawkesConfig(window_events=500, max_rejections_in_a_row=3)
+    est = OnlineHawkesEstimator(cfg, initial=(0.05, 0.04, 0.8))
+    updates = run(est, times)
+    assert all(AlarmKind.ESTIMATE_REJECTED in u.alarms for u in updates)
+    assert [u.degraded for u in updates[:3]] == [False, False, True]
+    assert all(u.degraded for u in updates[2:])
+    assert est.active_params() == (0.05, 0.04, 0.8)
