@@ -89,6 +89,9 @@ class OrderSnapshot:
     status: OrderStatus
     reject_reason: str | None
     updated_ns: int
+    created_ns: int | None = None
+    """When the venue created the order (its clock), None if it did not say: the earliest time
+    a fill of this order can have, which bounds the fills reconcile must read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,9 @@ class Reconciliation:
     orphans_canceled: list[OrderSnapshot] = field(default_factory=list)
     """Open at the venue with our prefix but unknown to the engine: cancelled."""
     fills: list[Fill] = field(default_factory=list)
-    """Recent venue fills of the known client ids, newest first: journal the ones not yet seen."""
+    """Every venue fill of the known client ids since the reconcile's ``fills_since_ns``
+    (default: the oldest known order's creation), newest first: journal the ones not yet
+    seen."""
 
 
 @runtime_checkable
@@ -163,16 +168,23 @@ class Venue(Protocol):
     async def open_orders(self, symbol: str) -> list[OrderSnapshot]:
         """Open orders (never silently empty: a malformed answer raises)."""
 
-    async def fills(self, symbol: str, *, limit: int = 100) -> list[Fill]:
-        """Recent own fills, newest first."""
+    async def fills(self, symbol: str, *, since_ns: int | None = None) -> list[Fill]:
+        """Every own fill at or after ``since_ns`` (all the venue keeps when None), newest
+        first, however many pages it takes; a list that cannot be read whole raises."""
 
     async def balances(self) -> dict[str, BalanceRow]: ...
 
     async def positions(self, symbols: Iterable[str]) -> list[PositionRow]: ...
 
     async def reconcile(
-        self, symbol: str, known_client_ids: Iterable[str], *, orphan_prefix: str | None = None
+        self,
+        symbol: str,
+        known_client_ids: Iterable[str],
+        *,
+        orphan_prefix: str | None = None,
+        fills_since_ns: int | None = None,
     ) -> Reconciliation:
-        """Match venue state to the engine's view after a timeout or reconnect."""
+        """Match venue state to the engine's view after a timeout or reconnect, with every fill
+        of the known orders since ``fills_since_ns`` (default: the oldest one's creation)."""
 
     async def close(self) -> None: ...

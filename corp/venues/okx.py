@@ -52,6 +52,10 @@ OPEN_ORDERS_PAGE = 100
 """OKX orders-pending answers at most 100 rows per request (its ``limit`` maximum)."""
 OPEN_ORDERS_MAX_PAGES = 200
 """A listing that needs more pages than this (20,000 open orders) is refused, not truncated."""
+FILLS_PAGE = 100
+"""OKX fills-history answers at most 100 rows per request (its ``limit`` maximum)."""
+FILLS_MAX_PAGES = 200
+"""A fill history that needs more pages than this (20,000 fills) is refused, not truncated."""
 
 
 class RecentKeys:
@@ -466,30 +470,118 @@ class OkxVenue:
                 return top, pages
             after = min(ids)
 
-    async def fills(self, symbol: str, *, limit: int = 100) -> list[Fill]:
-        raws = await self._read(
-            "fetch_my_trades", lambda: self.exchange.fetch_my_trades(symbol, None, limit)
-        )
-        out = []
-        for raw in raws:
-            info = raw.get("info") or {}
-            fee = raw.get("fee") or {}
-            out.append(
-                Fill(
-                    trade_id=str(raw.get("id")),
-                    venue_order_id=str(raw.get("order")),
-                    client_order_id=str(info.get("clOrdId", "")),
-                    symbol=raw["symbol"],
-                    side=raw["side"],
-                    price=float(raw["price"]),
-                    size_base=self._to_base(raw["symbol"], raw.get("amount")),
-                    fee_quote=float(fee.get("cost") or 0.0),
-                    liquidity="maker" if raw.get("takerOrMaker") == "maker" else "taker",
-                    ts_ns=int(raw.get("timestamp") or 0) * 1_000_000,
+    async def fills(self, symbol: str, *, since_ns: int | None = None) -> list[Fill]:
+        """Every own fill of ``symbol`` at or after ``since_ns`` (every fill the venue still
+        keeps when None), newest first, however many pages OKX needs to list them.
+
+        fills-history answers the newest 100 and pages downwards with ``after`` = the smallest
+        billId seen (ccxt passes it through). ``since`` is not handed to ccxt: it would send it
+        as ``begin`` and then drop ``limit``; instead the walk stops at the first page that
+        reaches a fill older than ``since_ns`` (rows come newest first, so the rest are older)
+        and such older rows are left out. ``since_ns`` is compared at OKX's millisecond
+        resolution, rounded down, so a fill in the same millisecond is kept, never lost. A fill
+        that lands while the pages are walked is newer than the first page, so, as in
+        :meth:`open_orders`, the walk is followed by walks from the top down to the newest
+        billId already seen until one fits in a single page (one atomic read). Rows are keyed
+        by billId, the fill row's own id (one per tradeId and order): a fill seen on two pages
+        or by two walks is kept once.
+        """
+        since_ms = None if since_ns is None else since_ns // 1_000_000
+        found: dict[int, dict[str, Any]] = {}
+        pages_left = FILLS_MAX_PAGES
+        seen_down_to: int | None = None  # None: walk every page; else stop at this billId
+        while True:
+            top, pages = await self._walk_fills(symbol, found, seen_down_to, since_ms, pages_left)
+            pages_left -= pages
+            if pages == 1 or top is None:
+                break
+            seen_down_to = top if seen_down_to is None else max(seen_down_to, top)
+        return [
+            self._fill(found[bill_id])
+            for bill_id in sorted(found, reverse=True)
+            if since_ms is None or int(found[bill_id].get("timestamp") or 0) >= since_ms
+        ]
+
+    async def _walk_fills(
+        self,
+        symbol: str,
+        found: dict[int, dict[str, Any]],
+        stop_at: int | None,
+        since_ms: int | None,
+        pages_left: int,
+    ) -> tuple[int | None, int]:
+        """Page from the newest fill down, until a short page, a billId <= ``stop_at`` or a
+        fill older than ``since_ms``; add every row to ``found``. Returns (newest billId seen,
+        pages read)."""
+        after: int | None = None
+        top: int | None = None
+        pages = 0
+        while True:
+            if pages == pages_left:
+                raise TransientCallError(
+                    f"{self.name} fills of {symbol} need more than {FILLS_MAX_PAGES} pages of "
+                    f"{FILLS_PAGE}; refusing a partial list",
+                    kind="malformed",
+                    ambiguous=False,
                 )
+            params = {} if after is None else {"after": str(after)}
+            page = await self._read(
+                "fetch_my_trades",
+                lambda params=params: self.exchange.fetch_my_trades(
+                    symbol, None, FILLS_PAGE, params
+                ),
             )
-        out.sort(key=lambda f: (f.ts_ns, f.trade_id), reverse=True)
-        return out
+            pages += 1
+            ids = [self._bill_id(symbol, raw) for raw in page]
+            if after is not None and any(bill_id >= after for bill_id in ids):
+                raise TransientCallError(
+                    f"{self.name} fills-history ignored after={after} for {symbol} "
+                    f"(answered billIds up to {max(ids)}); refusing fills that cannot page",
+                    kind="malformed",
+                    ambiguous=False,
+                )
+            found.update(zip(ids, page, strict=True))
+            if ids and top is None:
+                top = max(ids)
+            if (
+                len(page) < FILLS_PAGE
+                or (stop_at is not None and min(ids) <= stop_at)
+                or (
+                    since_ms is not None
+                    and min(int(r.get("timestamp") or 0) for r in page) < since_ms
+                )
+            ):
+                return top, pages
+            after = min(ids)
+
+    def _bill_id(self, symbol: str, raw: dict[str, Any]) -> int:
+        """The fill row's billId, the cursor fills-history pages by; a row without one cannot
+        be paged past, so it is refused rather than guessed."""
+        text = str((raw.get("info") or {}).get("billId") or "")
+        if not text.isdigit():
+            raise TransientCallError(
+                f"{self.name} fills-history row of {symbol} has no usable billId, was {text!r} "
+                f"<trade_id={raw.get('id')}>; refusing fills that cannot page",
+                kind="malformed",
+                ambiguous=False,
+            )
+        return int(text)
+
+    def _fill(self, raw: dict[str, Any]) -> Fill:
+        info = raw.get("info") or {}
+        fee = raw.get("fee") or {}
+        return Fill(
+            trade_id=str(raw.get("id")),
+            venue_order_id=str(raw.get("order")),
+            client_order_id=str(info.get("clOrdId", "")),
+            symbol=raw["symbol"],
+            side=raw["side"],
+            price=float(raw["price"]),
+            size_base=self._to_base(raw["symbol"], raw.get("amount")),
+            fee_quote=float(fee.get("cost") or 0.0),
+            liquidity="maker" if raw.get("takerOrMaker") == "maker" else "taker",
+            ts_ns=int(raw.get("timestamp") or 0) * 1_000_000,
+        )
 
     async def balances(self) -> dict[str, BalanceRow]:
         raw = await self._read("fetch_balance", self.exchange.fetch_balance)
@@ -526,8 +618,28 @@ class OkxVenue:
         return out
 
     async def reconcile(
-        self, symbol: str, known_client_ids: Iterable[str], *, orphan_prefix: str | None = None
+        self,
+        symbol: str,
+        known_client_ids: Iterable[str],
+        *,
+        orphan_prefix: str | None = None,
+        fills_since_ns: int | None = None,
     ) -> Reconciliation:
+        """Venue truth for the known client ids: their live and finished orders, those never
+        seen, our orphans cancelled, and every fill of the known orders since
+        ``fills_since_ns``.
+
+        ``fills_since_ns`` None (the default) = the creation time of the oldest known order the
+        venue shows (live or finished): no fill of an order can precede its creation, and both
+        times are the venue's own clock, so this bound is complete by construction and needs no
+        guess from the caller (an engine clock or an outage start could be skewed or wrong and
+        silently cut fills). When no known order is found there is nothing to fill and no
+        fills are read (pass ``fills_since_ns`` to look anyway, e.g. for orders the venue has
+        forgotten); when the venue gives no creation time, every fill it keeps is walked.
+        A caller that has already journaled every fill up to some time may pass it to read
+        fewer pages. Fills are read last, after the order states, so every fill reflected in
+        a reported order state is in the list.
+        """
         known = {validate_client_order_id(c) for c in known_client_ids}
         open_now = await self.open_orders(symbol)
         live = [o for o in open_now if o.client_order_id in known]
@@ -561,7 +673,15 @@ class OkxVenue:
         ):
             if count:
                 self.metrics.reconciled_orders.labels(venue=self.name, outcome=outcome).inc(count)
-        fills = [f for f in await self.fills(symbol) if f.client_order_id in known]
+        read_fills = fills_since_ns is not None or bool(live or finished)
+        if fills_since_ns is None:
+            created = [o.created_ns for o in live + finished]
+            if created and None not in created:
+                fills_since_ns = min(c for c in created if c is not None)
+        fills = []
+        if read_fills:
+            every = await self.fills(symbol, since_ns=fills_since_ns)
+            fills = [f for f in every if f.client_order_id in known]
         return Reconciliation(live, finished, never, canceled, fills)
 
     async def close(self) -> None:
@@ -598,6 +718,7 @@ class OkxVenue:
         if 0 < filled < size and self._counted_partials.add(key):
             self.metrics.partial_fills.labels(venue=self.name).inc()
         ts_ms = raw.get("lastUpdateTimestamp") or raw.get("timestamp") or 0
+        created_ms = raw.get("timestamp")  # ccxt's okx: cTime
         return OrderSnapshot(
             client_order_id=cid,
             venue_order_id=str(raw.get("id") or ""),
@@ -610,4 +731,5 @@ class OkxVenue:
             status=status,
             reject_reason=reason,
             updated_ns=int(ts_ms) * 1_000_000,
+            created_ns=int(created_ms) * 1_000_000 if created_ms else None,
         )

@@ -23,7 +23,15 @@ from corp.venues.okx_sim.accounts import FEE_ACCOUNT, Account, FeeSchedule
 from corp.venues.okx_sim.book import Match, Order, OrderBook, Side
 from corp.venues.okx_sim.instruments import DEFAULT_INSTRUMENTS, Instrument
 
-__all__ = ["MARKET_TRADES_MAX", "Retention", "SimEvent", "SimExchange", "SimResult"]
+__all__ = [
+    "FILLS_PAGE_MAX",
+    "MARKET_TRADES_MAX",
+    "FillsQuery",
+    "Retention",
+    "SimEvent",
+    "SimExchange",
+    "SimResult",
+]
 
 CL_ORD_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 ORD_TYPES: frozenset[str] = frozenset({"limit", "post_only", "market", "ioc"})
@@ -42,6 +50,8 @@ POST_ONLY_CANCEL_SOURCE = "31"  # OKX: "the post-only order would take liquidity
 HOUR_MS = 3_600_000
 MARKET_TRADES_MAX = 500
 """OKX market/trades: ``limit`` at most 500, so no more public trades are ever served."""
+FILLS_PAGE_MAX = 100
+"""OKX trade/fills-history (and trade/fills): ``limit`` at most 100, the default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +116,26 @@ class SimResult:
     @property
     def ok(self) -> bool:
         return self.s_code == S_OK
+
+
+@dataclass(frozen=True, slots=True)
+class FillsQuery:
+    """One fills-history request, parsed: OKX's filters and its ``billId`` cursors.
+
+    ``after_bill_id``: only fills strictly older (smaller billId) than it; ``before_bill_id``:
+    only strictly newer. ``begin_ms``/``end_ms`` filter on the fill's ``ts``; OKX documents them
+    as "filter with a begin/end timestamp" without saying whether the bound is included, so both
+    are inclusive here, as ccxt's ``since``/``until`` are.
+    """
+
+    inst_id: str | None = None
+    inst_type: str | None = None
+    ord_id: str | None = None
+    after_bill_id: int | None = None
+    before_bill_id: int | None = None
+    begin_ms: int | None = None
+    end_ms: int | None = None
+    limit: int = FILLS_PAGE_MAX
 
 
 def fmt(value: Decimal | int) -> str:
@@ -320,6 +350,31 @@ class SimExchange:
         if inst_id and order.inst_id != inst_id:
             return None
         return order
+
+    def fills_page(self, account: str, query: FillsQuery) -> list[dict[str, str]]:
+        """One page of ``account``'s fills as fills-history answers it: newest billId first, at
+        most ``query.limit`` rows. With ``before_bill_id`` alone the newest rows above it come
+        back (as orders-pending's ``before`` does), so paging upwards needs ``after`` too."""
+        q = query
+        rows: list[dict[str, str]] = []
+        for fill in reversed(self.fills.get(account, ())):  # kept in billId order
+            bill_id = int(fill["billId"])
+            if len(rows) == q.limit or (
+                q.before_bill_id is not None and bill_id <= q.before_bill_id
+            ):
+                break
+            ts_ms = int(fill["ts"])
+            if (
+                (q.after_bill_id is not None and bill_id >= q.after_bill_id)
+                or (q.begin_ms is not None and ts_ms < q.begin_ms)
+                or (q.end_ms is not None and ts_ms > q.end_ms)
+                or (q.inst_id and fill["instId"] != q.inst_id)
+                or (q.inst_type and fill["instType"] != q.inst_type)
+                or (q.ord_id and fill["ordId"] != q.ord_id)
+            ):
+                continue
+            rows.append(fill)
+        return rows
 
     def open_orders(self, account: str, inst_id: str | None = None) -> list[Order]:
         """Open orders of ``account`` (of ``inst_id`` when given), oldest ordId first."""

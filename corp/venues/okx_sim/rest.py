@@ -9,13 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from corp.venues.okx_sim.exchange import MARKET_TRADES_MAX, S_ORDER_MISSING, SimResult, fmt
+from corp.venues.okx_sim.exchange import (
+    FILLS_PAGE_MAX,
+    MARKET_TRADES_MAX,
+    S_ORDER_MISSING,
+    FillsQuery,
+    SimResult,
+    fmt,
+)
 from corp.venues.okx_sim.wire import balance_row, order_row, position_rows
 
 if TYPE_CHECKING:
     from corp.venues.okx_sim.server import SimState
 
-__all__ = ["add_rest_routes"]
+__all__ = ["ParamError", "add_rest_routes", "parse_fills_query"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCOUNT = web.RequestKey("account", str)
@@ -268,17 +275,28 @@ PENDING_PAGE_MAX = 100
 """OKX orders-pending: ``limit`` at most 100 (the default)."""
 
 
-def _ord_id_param(query: Mapping[str, str], name: str) -> int | None:
+def _id_param(query: Mapping[str, str], name: str) -> int | None:
+    """An optional non-negative integer parameter (an ordId/billId cursor, a ms timestamp)."""
     text = query.get(name, "")
     if not text:
         return None
     if not text.isdigit():
-        raise _ParamError(name)
+        raise ParamError(name)
     return int(text)
 
 
-class _ParamError(Exception):
+class ParamError(Exception):
     """A query parameter OKX would refuse with 51000 "Parameter {name} error"."""
+
+
+def _limit_param(query: Mapping[str, str], maximum: int) -> int:
+    try:
+        limit = int(query.get("limit") or maximum)
+    except ValueError:
+        raise ParamError("limit") from None
+    if not 1 <= limit <= maximum:
+        raise ParamError("limit")
+    return limit
 
 
 async def orders_pending(state: SimState, request: web.Request) -> web.Response:
@@ -287,15 +305,10 @@ async def orders_pending(state: SimState, request: web.Request) -> web.Response:
     rows above it come back (as OKX's other ``before`` cursors do)."""
     q = request.query
     try:
-        after = _ord_id_param(q, "after")
-        before = _ord_id_param(q, "before")
-        try:
-            limit = int(q.get("limit") or PENDING_PAGE_MAX)
-        except ValueError:
-            raise _ParamError("limit") from None
-        if not 1 <= limit <= PENDING_PAGE_MAX:
-            raise _ParamError("limit")
-    except _ParamError as exc:
+        after = _id_param(q, "after")
+        before = _id_param(q, "before")
+        limit = _limit_param(q, PENDING_PAGE_MAX)
+    except ParamError as exc:
         return envelope([], "51000", f"Parameter {exc.args[0]} error")
     inst_type, ord_type, order_state = q.get("instType"), q.get("ordType"), q.get("state")
     ex = state.exchange
@@ -322,20 +335,29 @@ async def get_order(state: SimState, request: web.Request) -> web.Response:
     return envelope([order_row(state.exchange, order)])
 
 
+def parse_fills_query(query: Mapping[str, str]) -> FillsQuery:
+    """fills-history's parameters as OKX reads them; :class:`ParamError` names the first bad
+    one (``after``/``before`` must be billIds, ``begin``/``end`` ms timestamps, ``limit``
+    1-100)."""
+    return FillsQuery(
+        inst_id=query.get("instId") or None,
+        inst_type=query.get("instType") or None,
+        ord_id=query.get("ordId") or None,
+        after_bill_id=_id_param(query, "after"),
+        before_bill_id=_id_param(query, "before"),
+        begin_ms=_id_param(query, "begin"),
+        end_ms=_id_param(query, "end"),
+        limit=_limit_param(query, FILLS_PAGE_MAX),
+    )
+
+
 async def fills(state: SimState, request: web.Request) -> web.Response:
-    q = request.query
-    rows = [
-        f
-        for f in state.exchange.fills.get(request[ACCOUNT], [])
-        if (not q.get("instId") or f["instId"] == q["instId"])
-        and (not q.get("instType") or f["instType"] == q["instType"])
-        and (not q.get("ordId") or f["ordId"] == q["ordId"])
-    ]
+    """fills-history (and fills): newest billId first, paged by billId (see ``fills_page``)."""
     try:
-        limit = max(1, min(100, int(q.get("limit", "100"))))
-    except ValueError:
-        return envelope([], "51000", "Parameter limit error")
-    return envelope(rows[::-1][:limit])
+        query = parse_fills_query(request.query)
+    except ParamError as exc:
+        return envelope([], "51000", f"Parameter {exc.args[0]} error")
+    return envelope(state.exchange.fills_page(request[ACCOUNT], query))
 
 
 async def balance(state: SimState, request: web.Request) -> web.Response:

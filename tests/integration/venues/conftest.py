@@ -108,3 +108,19 @@ async def until_subscribed(sim: RunningSim, channel: str, timeout_secs: float = 
         f"a subscription to {channel!r}",
         timeout_secs,
     )
+
+
+def count_calls(venue: OkxVenue, name: str) -> list[tuple[tuple[Any, ...], Any]]:
+    """Record every call of the ccxt method ``name`` with its answer (None if it raised); the
+    request itself is real."""
+    calls: list[tuple[tuple[Any, ...], Any]] = []
+    real = getattr(venue.exchange, name)
+
+    async def counted(*args: Any) -> Any:
+        calls.append((args, None))
+        answer = await real(*args)
+        calls[-1] = (args, answer)
+        return answer
+
+    setattr(venue.exchange, name, counted)
+    return calls

@@ -15,7 +15,7 @@ from corp.errors import TransientVenueError
 from corp.venues.base import OrderRequest
 from corp.venues.okx import OkxVenue
 from corp.venues.okx_sim.server import RunningSim
-from tests.integration.venues.conftest import SPOT, sim_venue
+from tests.integration.venues.conftest import SPOT, count_calls, sim_venue
 
 HEADERS = {"OK-ACCESS-KEY": "alice", "OK-ACCESS-PASSPHRASE": "p"}
 
@@ -88,22 +88,6 @@ def test_orders_pending_pages_newest_first_with_after_before_and_limit() -> None
         ("51000", "Parameter before error"),
     ]
     assert all(r["data"] == [] for r in refused)
-
-
-def count_calls(venue: OkxVenue, name: str) -> list[tuple[tuple[Any, ...], Any]]:
-    """Record every call of the ccxt method ``name`` with its answer (None if it raised); the
-    request itself is real."""
-    calls: list[tuple[tuple[Any, ...], Any]] = []
-    real = getattr(venue.exchange, name)
-
-    async def counted(*args: Any) -> Any:
-        calls.append((args, None))
-        answer = await real(*args)
-        calls[-1] = (args, answer)
-        return answer
-
-    setattr(venue.exchange, name, counted)
-    return calls
 
 
 def test_reconcile_sees_every_one_of_250_resting_orders_and_cancels_every_orphan() -> None:
