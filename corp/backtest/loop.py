@@ -10,7 +10,17 @@ order is: our messages arriving at the exchange, exchange market events, message
 
 Every money decision calls `corp.core` (the two halves of quote_nb, breaker_step_nb,
 apply_fill_nb, signals, and for the hedging kinds hedge_decision_nb at each of our updates, before
-the requote gate, on the schedule it keeps in ``istate``/``fstate``). The whole state sits in
+the requote gate, on the schedule it keeps in ``istate``/``fstate``, with the inventory net of
+the hedges in flight, `_hedge_in_flight_nb`; the schedule state is committed only when the
+decision sends nothing or its order found a slot, so a hedge with no free slot is retried at the
+next update). No hedge is sent while HALTED or killed, although a halted run with the manual
+resume gate (``risk.manual_confirmation_from_halted``) then holds its inventory unhedged to the
+end: HALTED is entered when a loss or drawdown limit fires and stops all order flow until the
+breaker (or, with the gate, a person) resumes it. A hedge there is a taker order into the market
+that just tripped the limit (a crash, a gap), paying fee, slippage and the wide spread to
+realise the loss automatically; whether to flatten is what the halt hands to a person, and the
+run's figures show the cost of holding rather than an unwind production would not do on its
+own. REDUCING (and WARNING) still hedge. The whole state sits in
 arrays the caller owns (`corp.backtest.types`), so a long stream is run chunk by chunk: a call
 processes everything that cannot be affected by later rows and returns where our cursor stopped;
 the caller carries the rows we have not seen yet into the next chunk.
@@ -364,6 +374,25 @@ def _exchange_fill(
     orders_i[k, OI_STATUS] = ST_DONE if done else orders_i[k, OI_STATUS]
     orders_i[k, OI_FREE_AT_NS] = arrive if done else orders_i[k, OI_FREE_AT_NS]
     orders_i[k, OI_CANCEL_AT_NS] = INF_NS if done else orders_i[k, OI_CANCEL_AT_NS]
+
+
+@njit(cache=True)
+def _hedge_in_flight_nb(orders_i: np.ndarray, orders_f: np.ndarray, lot: float) -> float:
+    """Signed quantity of our hedge (taker) orders sent and not yet in the position.
+
+    The hedge decision sizes ``position + this`` (`corp.core.hedge`): the position moves only
+    when a hedge's fill reaches us, a round trip after it was sent, and a decision due in between
+    must not send the same hedge again. A taker order fills whole on arrival or is refused, and
+    we learn either with the response that frees its slot (a fill's notification is booked before
+    the slot is freed at the same instant), so as far as we know the whole order quantity is in
+    flight until its slot is empty. Summed in whole lots (hedges are lot multiples) so the total
+    does not depend on slot order and the reference loop's sum is the same number.
+    """
+    lots = 0
+    for k in range(orders_i.shape[0]):
+        if orders_i[k, OI_STATUS] != ST_EMPTY and orders_i[k, OI_TYPE] == TYPE_TAKER:
+            lots += orders_i[k, OI_SIDE] * math.floor(orders_f[k, OF_QTY] / lot + 0.5)
+    return lots * lot
 
 
 @njit(cache=True)
@@ -958,22 +987,22 @@ def run_chunk_nb(
             next_rec = nxt
 
         # hedge decision (corp.core.hedge): on its own schedule, before the requote gate, so a
-        # trigger is acted on at the update that sees it; never while halted
+        # trigger is acted on at the update that sees it; never while halted (_hedge_in_flight_nb
+        # says why, and why the inventory is net of the hedges in flight)
         halted = brk[B_KILL] != 0 or brk[B_STOP] != 0
         if hedge_on and not (halted or state == CB_HALTED):
+            net_q = acct[A_POSITION] + _hedge_in_flight_nb(orders_i, orders_f, lot)
             hedge, h_last, h_ref, h_fast = hedge_decision_nb(
                 params,
                 t_now,
-                acct[A_POSITION],
+                net_q,
                 mid,
                 LINEAR_BOOK_OPTION_GAMMA,
                 istate[IS_LAST_HEDGE_NS],
                 fstate[FS_HEDGE_REF_MID],
                 istate[IS_HEDGE_FAST_UNTIL_NS],
             )
-            istate[IS_LAST_HEDGE_NS] = h_last
-            fstate[FS_HEDGE_REF_MID] = h_ref
-            istate[IS_HEDGE_FAST_UNTIL_NS] = h_fast
+            acted = hedge == 0.0  # nothing to send: the book was looked at
             if hedge != 0.0:
                 for k in range(n_slots):
                     if orders_i[k, OI_STATUS] == ST_EMPTY:
@@ -993,7 +1022,12 @@ def run_chunk_nb(
                         agg[AG_HEDGES] += 1.0
                         scan = _order_scan_nb(orders_i, tick0)
                         slots_dirty = True
+                        acted = True
                         break
+            if acted:  # else no free slot: the old schedule stays due, retried next update
+                istate[IS_LAST_HEDGE_NS] = h_last
+                fstate[FS_HEDGE_REF_MID] = h_ref
+                istate[IS_HEDGE_FAST_UNTIL_NS] = h_fast
 
         # quoting decision
         if requote_ns > 0 and t_now < next_req and not (halted or state == CB_HALTED):

@@ -314,7 +314,16 @@ def run_reference(
         )
         halted = False
         if hedging and state != t.CB_HALTED:
-            hedge = core_ref.hedge_decision(p, now, position, mid, 0.0, schedule)
+            # decide on the position net of our hedges in flight (the whole order until we
+            # learn its fate, in whole lots), and keep the old schedule when the hedge finds no
+            # free slot so it is retried at the next update (corp.core.hedge)
+            in_flight_lots = sum(o.side * math.floor(o.qty / lot + 0.5) for o in orders if o.taker)
+            decided = dict(schedule)
+            hedge = core_ref.hedge_decision(
+                p, now, position + in_flight_lots * lot, mid, 0.0, decided
+            )
+            if hedge == 0 or len(orders) < MAX_ORDERS:
+                schedule.update(decided)
             if hedge != 0 and len(orders) < MAX_ORDERS:
                 seq += 1
                 side = 1 if hedge > 0 else -1

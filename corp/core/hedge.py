@@ -5,6 +5,22 @@ the last decision, mid at that decision, end of the accelerated period) and send
 offline loop keeps that state in its ``istate``/``fstate`` arrays (`corp.backtest.types`); the
 plain-Python twin is `corp.core.reference.hedge_decision`.
 
+Two duties stay with the caller, because only it sees the orders (the kernel stays pure):
+
+* the inventory ``q`` it passes is the position **net of the hedges already sent** and not yet
+  in the position (sent, not filled or refused as far as the caller knows). The position moves
+  only when a hedge's fill comes back, one order-entry plus one response latency after it was
+  sent; a decision due inside that round trip, sized from the position alone, would send the
+  same hedge again and overshoot through zero (a short -0.07 bought back twice ends long
+  +0.07). Netting the in-flight orders is what an order manager's "position + open orders"
+  does, and it keeps a fast schedule useful where "no decision while a hedge is out" would
+  stall the schedule for a round trip and hold back the next slice of a book larger than the
+  per-order cap;
+* it commits the returned schedule state only when it acts on the decision: when the quantity
+  is 0 (the book was looked at) or the order was placed. A hedge that finds no free order slot
+  leaves the old state, so the decision is still due, and is retried at the next update instead
+  of being lost for an interval.
+
 What the fields of conf/hedge mean here (P_* in `corp.core.types`):
 
 * ``base_hedge_interval_minutes`` (``P_HEDGE_INTERVAL_NS``): a decision is due when this long
@@ -66,13 +82,15 @@ def hedge_decision_nb(
     while ``t_ns < fast_until_ns``), on a move against the inventory of at least
     ``P_HEDGE_MOVE_FRAC`` since ``ref_mid`` (off when <= 0), or on ``|option_gamma|`` above
     ``P_HEDGE_GAMMA_THRESHOLD`` (off when <= 0). When none is due nothing changes and the
-    quantity is 0.
+    quantity is 0. ``q`` is the inventory net of the caller's hedges in flight (module
+    docstring).
 
     A due decision restarts the schedule and the move reference at ``t_ns``/``mid``, whether or
-    not it trades, and a move trigger accelerates the schedule for the next base interval (from
-    ``t_ns``). It trades only when ``|q|`` exceeds the deadband ``P_HEDGE_DEADBAND`` and then
-    sends the inventory back toward zero: ``min(|q|, max_hedge_frac x inventory_limit)`` rounded
-    down to lots, with the opposite sign of ``q``.
+    not it trades (the caller keeps the old state instead when it cannot send the order), and a
+    move trigger accelerates the schedule for the next base interval (from ``t_ns``). It trades
+    only when ``|q|`` exceeds the deadband ``P_HEDGE_DEADBAND`` and then sends the inventory back
+    toward zero: ``min(|q|, max_hedge_frac x inventory_limit)`` rounded down to lots, with the
+    opposite sign of ``q``.
 
     Why a deadband, and why half the inventory limit in `corp.core.params.pack_run_spec`: a flat
     book must send nothing, and inside the band the quote's inventory skew (the AS reservation of
