@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
 import ccxt
@@ -40,6 +40,7 @@ from corp.venues.classify import (
     to_venue_error,
 )
 from corp.venues.config import OkxCredentials, VenueConfig
+from corp.venues.paging import PagedListing, walk_all
 from corp.venues.throttle import TokenBucket
 
 __all__ = ["OkxVenue", "ccxt_config", "make_exchange"]
@@ -413,146 +414,67 @@ class OkxVenue:
     async def open_orders(self, symbol: str) -> list[OrderSnapshot]:
         """Every open order, oldest first, however many pages OKX needs to list them.
 
-        orders-pending answers the newest 100 and pages downwards with ``after`` = the smallest
-        ordId seen (ccxt passes it through; its own ``paginate`` option sends a time ``until``
-        orders-pending ignores, and stops at 10 calls). An order placed while the pages are
-        walked is newer than the first page, so the walk is followed by one from the top down
-        to the newest ordId already seen, repeated until such a walk fits in one page: a single
-        page is one atomic read, so nothing can have slipped in above it.
+        orders-pending pages by ordId (ccxt passes ``after`` through; its own ``paginate`` option
+        sends a time ``until`` orders-pending ignores, and stops at 10 calls); the walk, with its
+        catch-up for orders placed meanwhile, is `corp.venues.paging.walk_all`.
         """
-        found: dict[int, dict[str, Any]] = {}
-        pages_left = OPEN_ORDERS_MAX_PAGES
-        seen_down_to: int | None = None  # None: walk every page; else stop at this ordId
-        while True:
-            top, pages = await self._walk_open_orders(symbol, found, seen_down_to, pages_left)
-            pages_left -= pages
-            if pages == 1 or top is None:
-                break
-            seen_down_to = top if seen_down_to is None else max(seen_down_to, top)
-        return [self._snapshot(found[ord_id]) for ord_id in sorted(found)]
-
-    async def _walk_open_orders(
-        self, symbol: str, found: dict[int, dict[str, Any]], stop_at: int | None, pages_left: int
-    ) -> tuple[int | None, int]:
-        """Page from the newest open order down, until a short page or an ordId <= ``stop_at``;
-        add every row to ``found``. Returns (newest ordId seen, pages read)."""
-        after: int | None = None
-        top: int | None = None
-        pages = 0
-        while True:
-            if pages == pages_left:
-                raise TransientCallError(
-                    f"{self.name} open orders of {symbol} need more than "
-                    f"{OPEN_ORDERS_MAX_PAGES} pages of {OPEN_ORDERS_PAGE}; refusing a partial list",
-                    kind="malformed",
-                    ambiguous=False,
-                )
-            params = {} if after is None else {"after": str(after)}
-            page = await self._read(
-                "fetch_open_orders",
-                lambda params=params: self.exchange.fetch_open_orders(
-                    symbol, None, OPEN_ORDERS_PAGE, params
+        found = await walk_all(
+            PagedListing(
+                what=f"open orders of {symbol}",
+                endpoint="orders-pending",
+                cursor="ordIds",
+                page_size=OPEN_ORDERS_PAGE,
+                max_pages=OPEN_ORDERS_MAX_PAGES,
+                fetch=lambda params: self._read(
+                    "fetch_open_orders",
+                    lambda: self.exchange.fetch_open_orders(symbol, None, OPEN_ORDERS_PAGE, params),
                 ),
+                row_id=lambda raw: int(raw["id"]),
+                venue=self.name,
             )
-            pages += 1
-            ids = [int(raw["id"]) for raw in page]
-            if after is not None and any(ord_id >= after for ord_id in ids):
-                raise TransientCallError(
-                    f"{self.name} orders-pending ignored after={after} for {symbol} "
-                    f"(answered ordIds up to {max(ids)}); refusing a listing that cannot page",
-                    kind="malformed",
-                    ambiguous=False,
-                )
-            found.update(zip(ids, page, strict=True))
-            if ids and top is None:
-                top = max(ids)
-            if len(page) < OPEN_ORDERS_PAGE or (stop_at is not None and min(ids) <= stop_at):
-                return top, pages
-            after = min(ids)
+        )
+        return [self._snapshot(found[ord_id]) for ord_id in sorted(found)]
 
     async def fills(self, symbol: str, *, since_ns: int | None = None) -> list[Fill]:
         """Every own fill of ``symbol`` at or after ``since_ns`` (every fill the venue still
         keeps when None), newest first, however many pages OKX needs to list them.
 
-        fills-history answers the newest 100 and pages downwards with ``after`` = the smallest
-        billId seen (ccxt passes it through). ``since`` is not handed to ccxt: it would send it
-        as ``begin`` and then drop ``limit``; instead the walk stops at the first page that
-        reaches a fill older than ``since_ns`` (rows come newest first, so the rest are older)
-        and such older rows are left out. ``since_ns`` is compared at OKX's millisecond
-        resolution, rounded down, so a fill in the same millisecond is kept, never lost. A fill
-        that lands while the pages are walked is newer than the first page, so, as in
-        :meth:`open_orders`, the walk is followed by walks from the top down to the newest
-        billId already seen until one fits in a single page (one atomic read). Rows are keyed
-        by billId, the fill row's own id (one per tradeId and order): a fill seen on two pages
-        or by two walks is kept once.
+        fills-history pages by billId, the fill row's own id (one per tradeId and order), walked
+        by `corp.venues.paging.walk_all` with its catch-up for fills landing meanwhile; a fill
+        seen twice is kept once. ``since`` is not handed to ccxt: it would send it as ``begin``
+        and then drop ``limit``; instead the walk stops at the first page that reaches a fill
+        older than ``since_ns`` (rows come newest first) and such older rows are left out.
+        ``since_ns`` is compared at OKX's millisecond resolution, rounded down, so a fill in the
+        same millisecond is kept, never lost.
         """
         since_ms = None if since_ns is None else since_ns // 1_000_000
-        found: dict[int, dict[str, Any]] = {}
-        pages_left = FILLS_MAX_PAGES
-        seen_down_to: int | None = None  # None: walk every page; else stop at this billId
-        while True:
-            top, pages = await self._walk_fills(symbol, found, seen_down_to, since_ms, pages_left)
-            pages_left -= pages
-            if pages == 1 or top is None:
-                break
-            seen_down_to = top if seen_down_to is None else max(seen_down_to, top)
+
+        def older_than_since(page: Sequence[dict[str, Any]]) -> bool:
+            return (
+                since_ms is not None and min(int(r.get("timestamp") or 0) for r in page) < since_ms
+            )
+
+        found = await walk_all(
+            PagedListing(
+                what=f"fills of {symbol}",
+                endpoint="fills-history",
+                cursor="billIds",
+                page_size=FILLS_PAGE,
+                max_pages=FILLS_MAX_PAGES,
+                fetch=lambda params: self._read(
+                    "fetch_my_trades",
+                    lambda: self.exchange.fetch_my_trades(symbol, None, FILLS_PAGE, params),
+                ),
+                row_id=lambda raw: self._bill_id(symbol, raw),
+                reached_end=older_than_since,
+                venue=self.name,
+            )
+        )
         return [
             self._fill(found[bill_id])
             for bill_id in sorted(found, reverse=True)
             if since_ms is None or int(found[bill_id].get("timestamp") or 0) >= since_ms
         ]
-
-    async def _walk_fills(
-        self,
-        symbol: str,
-        found: dict[int, dict[str, Any]],
-        stop_at: int | None,
-        since_ms: int | None,
-        pages_left: int,
-    ) -> tuple[int | None, int]:
-        """Page from the newest fill down, until a short page, a billId <= ``stop_at`` or a
-        fill older than ``since_ms``; add every row to ``found``. Returns (newest billId seen,
-        pages read)."""
-        after: int | None = None
-        top: int | None = None
-        pages = 0
-        while True:
-            if pages == pages_left:
-                raise TransientCallError(
-                    f"{self.name} fills of {symbol} need more than {FILLS_MAX_PAGES} pages of "
-                    f"{FILLS_PAGE}; refusing a partial list",
-                    kind="malformed",
-                    ambiguous=False,
-                )
-            params = {} if after is None else {"after": str(after)}
-            page = await self._read(
-                "fetch_my_trades",
-                lambda params=params: self.exchange.fetch_my_trades(
-                    symbol, None, FILLS_PAGE, params
-                ),
-            )
-            pages += 1
-            ids = [self._bill_id(symbol, raw) for raw in page]
-            if after is not None and any(bill_id >= after for bill_id in ids):
-                raise TransientCallError(
-                    f"{self.name} fills-history ignored after={after} for {symbol} "
-                    f"(answered billIds up to {max(ids)}); refusing fills that cannot page",
-                    kind="malformed",
-                    ambiguous=False,
-                )
-            found.update(zip(ids, page, strict=True))
-            if ids and top is None:
-                top = max(ids)
-            if (
-                len(page) < FILLS_PAGE
-                or (stop_at is not None and min(ids) <= stop_at)
-                or (
-                    since_ms is not None
-                    and min(int(r.get("timestamp") or 0) for r in page) < since_ms
-                )
-            ):
-                return top, pages
-            after = min(ids)
 
     def _bill_id(self, symbol: str, raw: dict[str, Any]) -> int:
         """The fill row's billId, the cursor fills-history pages by; a row without one cannot
