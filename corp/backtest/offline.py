@@ -182,18 +182,12 @@ def run_offline_spec(
                 "params": params.tolist(),
             },
         ),
-        **(
-            {}
-            if policy is None
-            else {
-                "policy.json": lambda p: _write_json(
-                    p, policy.to_dict() | {"overrides": list(overrides)}
-                )
-            }
-        ),
         "fills.npy": lambda p: np.save(p, result.fills),
         "records.npy": lambda p: np.save(p, result.records),
     }
+    if policy is not None:
+        record = policy.to_dict() | {"overrides": list(overrides)}
+        files["policy.json"] = lambda p: _write_json(p, record)
     digests: dict[str, str] = {}
     for name, write in files.items():
         path = run_dir / name
